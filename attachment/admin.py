@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from attachment.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit history is never edited, by anyone."""
+
+    list_display = ["at", "user", "action", "object_type", "object_id", "summary", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "user__username", "summary"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,26 @@
+"""Matching: propose providers for waiting registrations (see engine.py for the rules).
+
+Pure Python; the Django side (models, management command) calls in, never the reverse.
+"""
+
+from attachment.matching.engine import (
+    LANGUAGE_NAMES,
+    MatchResult,
+    Proposal,
+    ProviderSlot,
+    RegistrationItem,
+    language_name,
+    match,
+    rank_order,
+)
+
+__all__ = [
+    "LANGUAGE_NAMES",
+    "MatchResult",
+    "Proposal",
+    "ProviderSlot",
+    "RegistrationItem",
+    "language_name",
+    "match",
+    "rank_order",
+]

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from attachment.roles import is_staff_role
+
+# Paths a staff member without MFA may still reach: to set it up, or to leave.
+_MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/register/", "/status/", "/healthz")
+
+
+class RequireStaffMFAMiddleware:
+    """With ATTACH_REQUIRE_MFA on, staff must activate TOTP before seeing any record."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.ATTACH_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
+            and is_staff_role(request.user)
+            and not _has_totp(request.user)
+        ):
+            return redirect(reverse("mfa_activate_totp") + f"?next={request.path}")
+        return self.get_response(request)
+
+
+def _has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from attachment import views
+
+admin.site.site_header = "Attach administration"
+admin.site.site_title = "Attach"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("patients.urls")),
+    path("clinic/", include("providers.urls")),
+    path("panels/", include("registries.urls")),
+    path("matching/", include("attachment.workflow_urls")),
+    path("reports/", include("reports.urls")),
+]

@@ -1,0 +1,151 @@
+"""Health Connect Registry: people and the waitlist of household registrations."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from registries.phn import validate_phn
+from registries.vocab import GENDERS, PROVIDER_GENDERS
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read out over the phone and copied by hand.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+REFERENCE_LENGTH = 8  # 25**8 ≈ 1.5e11 codes: unguessable at any rate the lookup allows
+
+
+def new_reference_code() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class Registration(models.Model):
+    """One household's request for a provider: the unit that waits, is matched and attached."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered"
+        ATTACHED = "attached", "Attached"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        INELIGIBLE = "ineligible", "Ineligible"
+
+    OPEN_STATUSES = (Status.WAITING, Status.OFFERED)
+
+    class Source(models.TextChoices):
+        SELF = "self", "Self-registered online"
+        STAFF = "staff", "Entered by staff"
+
+    reference_code = models.CharField(max_length=12, unique=True, default=new_reference_code, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.SELF)
+    community = models.ForeignKey("registries.Community", on_delete=models.PROTECT, related_name="registrations")
+    # Denormalised from community so the coordinators' waitlist filters on one indexed column.
+    division = models.ForeignKey("registries.Division", on_delete=models.PROTECT, related_name="registrations")
+    address = models.CharField(max_length=250, blank=True)
+    postal_code = models.CharField(max_length=7, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
+    preferred_provider_gender = models.CharField(max_length=1, choices=PROVIDER_GENDERS, blank=True)
+    priority_factors = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    needs = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    priority = models.SmallIntegerField(default=0, help_text="Computed from the factors by patients.priority")
+    priority_override = models.SmallIntegerField(null=True, blank=True)
+    priority_override_reason = models.CharField(max_length=300, blank=True)
+    # The priority that ranks: the override when set, else the computed value.
+    effective_priority = models.GeneratedField(
+        expression=models.functions.Coalesce("priority_override", "priority"),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    household_size = models.PositiveSmallIntegerField(default=1)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(db_index=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    suspended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the household could not be reached; keeps its place."
+    )
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Guards a double submit of the public form: one token, one registration.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["waiting", "offered", "attached", "withdrawn", "ineligible"]),
+                name="registration_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(household_size__gte=1), name="registration_household_not_empty"),
+            models.CheckConstraint(
+                condition=Q(priority_override__isnull=True) | ~Q(priority_override_reason=""),
+                name="priority_override_has_reason",
+            ),
+        ]
+        indexes = [
+            # The waitlist's default order within a division: priority, then longest wait.
+            models.Index(
+                "division", "status", models.F("effective_priority").desc(), "registered_at",
+                name="waitlist_rank",
+            ),
+            models.Index(fields=["community", "status"]),
+            GinIndex(fields=["priority_factors"], name="registration_factors_gin"),
+            GinIndex(fields=["languages"], name="registration_languages_gin"),
+        ]
+
+    def __str__(self):
+        return self.reference_code
+
+    def save(self, *args, **kwargs):
+        if self.community_id and not self.division_id:
+            self.division_id = self.community.division_id
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+
+class Patient(models.Model):
+    """A person, known by their PHN: on the waitlist through a registration, on a panel, or both."""
+
+    phn = models.CharField("Personal Health Number", max_length=10, unique=True, validators=[validate_phn])
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=1, choices=GENDERS, blank=True)
+    postal_code = models.CharField(max_length=7, blank=True)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+    )
+    is_primary_contact = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(phn__regex=r"^9[0-9]{9}$"), name="patient_phn_format"),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class RegistrationStatusChange(models.Model):
+    """The status history of a registration (who moved it, from what, to what, why)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="status_history")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["registration", "at"])]

@@ -1,0 +1,80 @@
+"""Open capacity: the shared resource that proposals, offers and attachments draw on.
+
+Every change goes through these functions, which lock the provider row
+(SELECT ... FOR UPDATE) inside the caller's transaction; the CHECK constraint
+`provider_open_capacity_not_negative` is the last line of defence.
+"""
+
+from django.db import transaction
+from django.db.models import F
+
+from providers.models import CapacityDeclaration, Provider
+
+
+class NoCapacity(Exception):
+    """The provider has fewer open places than the household needs."""
+
+
+def lock_provider(provider_id: int) -> Provider:
+    return Provider.objects.select_for_update().get(pk=provider_id)
+
+
+@transaction.atomic
+def take_places(provider_id: int, places: int) -> Provider:
+    """Reserve `places` of the provider's open capacity, or raise NoCapacity."""
+    provider = lock_provider(provider_id)
+    if provider.open_capacity < places:
+        raise NoCapacity(f"{provider} has {provider.open_capacity} open places; {places} needed")
+    Provider.objects.filter(pk=provider_id).update(open_capacity=F("open_capacity") - places)
+    provider.open_capacity -= places
+    return provider
+
+
+@transaction.atomic
+def return_places(provider_id: int, places: int) -> Provider:
+    """Give places back (a declined or expired offer, a skipped proposal).
+
+    Never above what the newest declaration allows: if the provider lowered their
+    capacity meanwhile, the returned places are not resurrected.
+    """
+    provider = lock_provider(provider_id)
+    declared = latest_declaration(provider)
+    ceiling = declared.new_patients if declared else 0
+    new_value = min(provider.open_capacity + places, ceiling)
+    Provider.objects.filter(pk=provider_id).update(open_capacity=max(new_value, provider.open_capacity))
+    provider.refresh_from_db(fields=["open_capacity"])
+    return provider
+
+
+def latest_declaration(provider: Provider) -> CapacityDeclaration | None:
+    return provider.capacity_declarations.order_by("-declared_at", "-id").first()
+
+
+@transaction.atomic
+def declare_capacity(
+    provider: Provider,
+    *,
+    accepting: bool,
+    new_patients: int,
+    by=None,
+    monthly_intake: int = 0,
+    desired_panel_size: int | None = None,
+    complexity: str = CapacityDeclaration.Complexity.MODERATE,
+    note: str = "",
+) -> CapacityDeclaration:
+    """Record a new declaration; it replaces the open capacity (places since count from now)."""
+    provider = lock_provider(provider.pk)
+    if not accepting:
+        new_patients = 0
+    declaration = CapacityDeclaration.objects.create(
+        provider=provider,
+        accepting=accepting,
+        new_patients=new_patients,
+        monthly_intake=monthly_intake,
+        desired_panel_size=desired_panel_size,
+        complexity=complexity,
+        note=note,
+        declared_by=by,
+    )
+    Provider.objects.filter(pk=provider.pk).update(accepting=accepting, open_capacity=new_patients)
+    return declaration

@@ -1,0 +1,4 @@
+"""Panel Registry pages."""
+
+app_name = "registries"
+urlpatterns = []

@@ -1,0 +1,83 @@
+import pytest
+
+from attachment import roles
+from providers.models import ClinicMembership, Delegation
+from registries.models import Division
+from tests.factories import ClinicFactory, ProviderFactory, UserFactory, community
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _no_mfa_by_default(settings):
+    # MFA enforcement has its own tests; elsewhere staff log in with a password only.
+    settings.ATTACH_REQUIRE_MFA = False
+
+
+@pytest.fixture
+def kamloops():
+    return community("Kamloops")
+
+
+@pytest.fixture
+def thompson(kamloops) -> Division:
+    return kamloops.division
+
+
+@pytest.fixture
+def other_division() -> Division:
+    return community("Victoria").division
+
+
+@pytest.fixture
+def coordinator(db, thompson):
+    user = UserFactory(username="coordinator")
+    roles.grant_division(user, thompson, coordinator=True)
+    return user
+
+
+@pytest.fixture
+def other_coordinator(db, other_division):
+    user = UserFactory(username="victoria-coordinator")
+    roles.grant_division(user, other_division, coordinator=True)
+    return user
+
+
+@pytest.fixture
+def manager(db, thompson):
+    user = UserFactory(username="manager")
+    roles.grant_division(user, thompson, manager=True)
+    return user
+
+
+@pytest.fixture
+def administrator(db):
+    user = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    roles.add_role(user, roles.ADMINISTRATOR)
+    return user
+
+
+@pytest.fixture
+def clinic(db, kamloops):
+    return ClinicFactory(community=kamloops, name="Kamloops Family Practice")
+
+
+@pytest.fixture
+def provider(db, clinic):
+    return ProviderFactory(clinic=clinic, last_name="Singh", first_name="Amrit", languages=["en", "pa"])
+
+
+@pytest.fixture
+def moa(db, clinic, provider):
+    """An MOA of the clinic with an active delegation from `provider`."""
+    user = UserFactory(username="moa")
+    roles.add_role(user, roles.MOA)
+    ClinicMembership.objects.create(clinic=clinic, user=user, role=ClinicMembership.Role.MOA)
+    Delegation.objects.create(provider=provider, delegate=user, status=Delegation.Status.ACTIVE)
+    roles.grant_provider(user, provider)
+    return user
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
