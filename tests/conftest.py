@@ -81,3 +81,27 @@ def moa(db, clinic, provider):
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+@pytest.fixture
+def celery_worker_real(transactional_db):
+    """A real Celery worker (in a thread) consuming a private queue on the real Redis broker.
+
+    The queue name is unique to this test so that no other worker on the machine (a
+    `make run` in another terminal, a parallel test run) can take the test's tasks.
+    Tests using it must use `transactional_db` so the worker thread sees their rows.
+    """
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from attachment.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    old_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, queues=[queue], perform_ping_check=False, pool="solo", loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        app.conf.task_default_queue = old_queue
