@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from attachment.models import AuditEvent
+from attachment.models import AuditEvent, JobRun
 
 
 @admin.register(AuditEvent)
@@ -20,4 +20,19 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Each background job's runs: last run, outcome, what it did."""
+
+    list_display = ["name", "started_at", "finished_at", "outcome", "summary"]
+    list_filter = ["name", "outcome"]
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,3 +1,4 @@
 from .audit import AuditEvent
+from .jobs import JobRun
 
-__all__ = ["AuditEvent"]
+__all__ = ["AuditEvent", "JobRun"]
