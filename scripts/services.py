@@ -266,7 +266,12 @@ def initdb(bindir: Path, pgdata: Path, user: str | None, log: Path) -> None:
     ]  # fmt: skip
     with log.open("ab") as out:
         result = subprocess.run(
-            command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, **as_user(user)
+            command,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            **as_user(user),
         )
     if result.returncode != 0:
         raise ServiceError(f"initdb failed for {pgdata}: {last_line(log)} (full log: {log})")
@@ -412,7 +417,7 @@ def spawn(command: list[str], log: Path, user: str | None, death_signal: int):
             stdout=out,
             stderr=out,
             start_new_session=True,
-            preexec_fn=die_with_parent(death_signal),
+            preexec_fn=die_with_parent(death_signal),  # noqa: PLW1509 (no threads yet)
             **as_user(user),
         )
 
@@ -510,7 +515,7 @@ def package_dir(module: str, what: str) -> Path:
             f"{what} needs the Python package {module!r}, which is not installed; "
             "run `make install`, or point the URL variable at a running server"
         )
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def import_or_explain(module: str):
@@ -545,7 +550,9 @@ def run_command(argv: list[str]) -> int:
             # Should we be killed outright, the command goes too: it would only
             # fail on the servers we can no longer stop for it.
             child = subprocess.Popen(
-                argv, env={**os.environ, **urls}, preexec_fn=die_with_parent(signal.SIGTERM)
+                argv,
+                env={**os.environ, **urls},
+                preexec_fn=die_with_parent(signal.SIGTERM),  # noqa: PLW1509 (no threads)
             )
         except OSError as exc:
             say(f"cannot run {argv[0]!r}: {exc.strerror}")
