@@ -103,3 +103,135 @@ class PanelEntry(models.Model):
 
     def __str__(self):
         return f"{self.patient_id} on panel of {self.provider_id}"
+
+
+class PanelUpload(models.Model):
+    """One panel file a provider (or their MOA, or an administrator) sent: its check report and load outcome."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "Checked, awaiting a decision"
+        LOADING = "loading", "Loading"
+        LOADED = "loaded", "Loaded"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="panel_uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    # The file is stored once per content (content-addressed), so the load reads exactly what was checked.
+    content_hash = models.CharField(max_length=64)
+    stored_path = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_loaded = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    load_requested_at = models.DateTimeField(null=True, blank=True)
+    load_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["checked", "loading", "loaded", "cancelled", "failed"]),
+                name="panel_upload_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(rows_valid__lte=models.F("rows_read")), name="panel_upload_valid_le_read"),
+            models.CheckConstraint(
+                condition=Q(rows_loaded__lte=models.F("rows_valid")), name="panel_upload_loaded_le_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "-created_at"]),
+            models.Index(fields=["provider", "content_hash"]),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def rows_bad(self):
+        return self.rows_read - self.rows_valid
+
+
+class PanelConflict(models.Model):
+    """A provider claimed a patient who is already on another provider's open panel.
+
+    The claim is not applied (a person has one open panel entry); the coordinators of the
+    divisions concerned decide.
+    """
+
+    class Resolution(models.TextChoices):
+        KEEP_EXISTING = "keep", "Kept on the existing panel"
+        MOVED = "moved", "Moved to the claiming provider"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="panel_conflicts")
+    existing_entry = models.ForeignKey(PanelEntry, on_delete=models.PROTECT, related_name="conflicts")
+    claiming_provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="panel_claims"
+    )
+    upload = models.ForeignKey(PanelUpload, on_delete=models.SET_NULL, null=True, blank=True, related_name="conflicts")
+    claimed_last_visit = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # Uploading the same claim again must not pile up duplicates for the coordinator.
+            models.UniqueConstraint(
+                fields=["patient", "claiming_provider"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_conflict_per_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="") | (Q(resolved_at__isnull=False) & ~Q(resolution="")),
+                name="panel_conflict_resolution_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["claiming_provider"], condition=Q(resolved_at__isnull=True), name="open_conflict_by_claimant"),
+        ]
+
+
+class WaitlistFlag(models.Model):
+    """A patient on an uploaded panel who also has an open waitlist registration.
+
+    They may already be attached and not need a place; the coordinator checks.
+    """
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="waitlist_flags")
+    registration = models.ForeignKey("patients.Registration", on_delete=models.CASCADE, related_name="panel_flags")
+    # Denormalised from the registration so each coordinator's list is one indexed filter.
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="waitlist_flags")
+    upload = models.ForeignKey(PanelUpload, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "provider"], condition=Q(resolved_at__isnull=True), name="one_open_flag_per_patient_provider"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["division"], condition=Q(resolved_at__isnull=True), name="open_flag_by_division"),
+        ]

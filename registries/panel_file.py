@@ -1,0 +1,245 @@
+"""The panel upload file (shared/formats/panel-upload.md): one parser and validator.
+
+Used by the upload page, the Celery load task and `manage.py load_panel`, so all three
+accept and refuse exactly the same rows.
+
+The whole file is read before anything is written. Every bad row is reported with the
+line number it starts on (a quoted field may span lines), the column and the reason.
+Valid rows come back as plain tuples of normalised strings, ready to be streamed into
+PostgreSQL with COPY: a 1,000,000-row file must not build a million objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+
+from registries.phn import normalize_phn, phn_error
+
+REQUIRED_COLUMNS = ("phn", "last_name", "first_name", "date_of_birth")
+OPTIONAL_COLUMNS = ("gender", "postal_code", "last_visit")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+NAME_MAX = 100  # patients.Patient.first_name / last_name
+
+# Canadian postal code: no D, F, I, O, Q, U anywhere; no W or Z as the first letter.
+POSTAL_RE = re.compile(r"^([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z]) ?([0-9][ABCEGHJ-NPRSTV-Z][0-9])$")
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+GENDERS = {"": "", "F": "F", "M": "M", "X": "X"}
+
+# Index of each field in a valid row tuple (the COPY column order of the staging table).
+LINE, PHN, LAST_NAME, FIRST_NAME, DATE_OF_BIRTH, GENDER, POSTAL_CODE, LAST_VISIT = range(8)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+@dataclass
+class CheckResult:
+    rows_read: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # Problems with the file as a whole (not UTF-8, a required column missing): nothing can load.
+    file_errors: list[RowError] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+
+    @property
+    def rows_valid(self) -> int:
+        return len(self.rows)
+
+    @property
+    def bad_lines(self) -> int:
+        return self.rows_read - self.rows_valid
+
+    @property
+    def all_errors(self) -> list[RowError]:
+        return self.file_errors + self.errors
+
+    def report(self, *, max_errors: int | None = None) -> dict:
+        errors = self.all_errors
+        shown = errors if max_errors is None else errors[:max_errors]
+        return {
+            "rows_read": self.rows_read,
+            "rows_valid": self.rows_valid,
+            "rows_bad": self.bad_lines,
+            "error_count": len(errors),
+            "errors": [e.as_dict() for e in shown],
+            "file_errors": [e.as_dict() for e in self.file_errors],
+        }
+
+
+def _date_error(value: str, today: datetime.date, label: str) -> str | None:
+    if not ISO_DATE_RE.match(value):
+        return f"{label} must be a date written YYYY-MM-DD."
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        return f"{label} is an impossible date (no such day)."
+    if day > today:
+        return f"{label} is in the future."
+    if day.year < 1880:
+        return f"{label} is before 1880."
+    return None
+
+
+def decode(data: bytes) -> tuple[str | None, RowError | None]:
+    """UTF-8 text without the byte-order mark, or the line where the bytes stop being UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, RowError(line, "", "The file is not UTF-8 text (save it as CSV UTF-8).")
+
+
+def check(data: bytes, *, today: datetime.date | None = None) -> CheckResult:
+    """Read and validate a whole panel file. Writes nothing."""
+    today = today or datetime.date.today()
+    result = CheckResult()
+    text, problem = decode(data)
+    if problem:
+        result.file_errors.append(problem)
+        return result
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        while header is not None and not any(h.strip() for h in header):
+            header = next(reader, None)  # blank lines before the header
+    except csv.Error as exc:
+        result.file_errors.append(RowError(reader.line_num, "", f"The header row is not valid CSV: {exc}."))
+        return result
+    if header is None:
+        result.file_errors.append(RowError(1, "", "The file is empty: it needs a header row and one row per patient."))
+        return result
+    header_line = reader.line_num
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.strip().lower()
+        if key in COLUMNS and key not in index:
+            index[key] = i
+    for column in REQUIRED_COLUMNS:
+        if column not in index:
+            result.file_errors.append(RowError(header_line, column, f"The header has no “{column}” column."))
+    if result.file_errors:
+        return result
+
+    i_phn, i_last, i_first, i_dob = (index[c] for c in REQUIRED_COLUMNS)
+    i_gender, i_postal, i_visit = (index.get(c) for c in OPTIONAL_COLUMNS)
+    width = max(index.values()) + 1
+    seen: dict[str, int] = {}
+    errors = result.errors
+    rows = result.rows
+    append_error = errors.append
+    append_row = rows.append
+    postal_match = POSTAL_RE.match
+    rows_read = 0
+    previous_end = header_line
+
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # An unterminated quote swallows the rest of the file: report it where it starts.
+            rows_read += 1
+            append_error(RowError(previous_end + 1, "", f"This row is not valid CSV: {exc}."))
+            break
+        line = previous_end + 1
+        previous_end = reader.line_num
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue  # blank line
+        rows_read += 1
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
+        bad = False
+
+        raw_phn = record[i_phn]
+        phn = normalize_phn(raw_phn)
+        if not phn:
+            append_error(RowError(line, "phn", "The PHN is missing."))
+            bad = True
+        else:
+            reason = phn_error(phn)
+            if reason:
+                append_error(RowError(line, "phn", reason))
+                bad = True
+            elif phn in seen:
+                append_error(RowError(line, "phn", f"The same PHN is on line {seen[phn]}."))
+                bad = True
+            else:
+                seen[phn] = line
+
+        last_name = record[i_last].strip()
+        if not last_name:
+            append_error(RowError(line, "last_name", "The last name is missing."))
+            bad = True
+        elif len(last_name) > NAME_MAX:
+            append_error(RowError(line, "last_name", f"The last name is longer than {NAME_MAX} characters."))
+            bad = True
+        first_name = record[i_first].strip()
+        if not first_name:
+            append_error(RowError(line, "first_name", "The first name is missing."))
+            bad = True
+        elif len(first_name) > NAME_MAX:
+            append_error(RowError(line, "first_name", f"The first name is longer than {NAME_MAX} characters."))
+            bad = True
+
+        dob = record[i_dob].strip()
+        if not dob:
+            append_error(RowError(line, "date_of_birth", "The date of birth is missing."))
+            bad = True
+        else:
+            reason = _date_error(dob, today, "The date of birth")
+            if reason:
+                append_error(RowError(line, "date_of_birth", reason))
+                bad = True
+
+        gender = ""
+        if i_gender is not None:
+            gender = GENDERS.get(record[i_gender].strip().upper())
+            if gender is None:
+                append_error(RowError(line, "gender", "Gender must be F, M, X or empty."))
+                bad = True
+
+        postal = ""
+        if i_postal is not None:
+            raw = record[i_postal].strip().upper()
+            if raw:
+                m = postal_match(raw)
+                if m is None:
+                    append_error(RowError(line, "postal_code", "This is not a Canadian postal code (A1A 1A1)."))
+                    bad = True
+                else:
+                    postal = f"{m.group(1)} {m.group(2)}"
+
+        last_visit = ""
+        if i_visit is not None:
+            last_visit = record[i_visit].strip()
+            if last_visit:
+                reason = _date_error(last_visit, today, "The last visit")
+                if reason:
+                    append_error(RowError(line, "last_visit", reason))
+                    bad = True
+
+        if not bad:
+            append_row((line, phn, last_name, first_name, dob, gender, postal, last_visit))
+
+    result.rows_read = rows_read
+    return result
+
+
+def copy_csv_chunks(rows: list[tuple], chunk_size: int):
+    """The valid rows as CSV text blocks for `COPY ... (FORMAT csv)`; an empty last_visit becomes NULL."""
+    for start in range(0, len(rows), chunk_size):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows[start : start + chunk_size])
+        yield start + min(chunk_size, len(rows) - start), buffer.getvalue()
