@@ -7,6 +7,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
+from django.contrib.postgres.indexes import OpClass
 
 from registries.phn import validate_phn
 from registries.vocab import GENDERS, PROVIDER_GENDERS
@@ -72,6 +74,16 @@ class Registration(models.Model):
     )
     # Guards a double submit of the public form: one token, one registration.
     submission_token = models.UUIDField(null=True, blank=True, unique=True)
+    # The phone as digits only, computed by PostgreSQL, so "250 555-0199" and
+    # "(250) 5550199" find the same household by one indexed equality.
+    phone_digits = models.GeneratedField(
+        expression=models.Func(
+            models.F("phone"), models.Value("[^0-9]"), models.Value(""), models.Value("g"),
+            function="regexp_replace",
+        ),
+        output_field=models.CharField(max_length=30),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -94,6 +106,31 @@ class Registration(models.Model):
             models.Index(fields=["community", "status"]),
             GinIndex(fields=["priority_factors"], name="registration_factors_gin"),
             GinIndex(fields=["languages"], name="registration_languages_gin"),
+            # The coordinators' default view is every open registration (waiting and
+            # offered) of a division; a partial index serves it in rank order and in wait
+            # order without sorting the division's whole list.
+            models.Index(
+                "division", models.F("effective_priority").desc(), "registered_at",
+                condition=Q(status__in=["waiting", "offered"]), name="waitlist_open_rank",
+            ),
+            models.Index(
+                "division", "registered_at",
+                condition=Q(status__in=["waiting", "offered"]), name="waitlist_open_wait",
+            ),
+            models.Index(
+                "community", models.F("effective_priority").desc(), "registered_at",
+                condition=Q(status__in=["waiting", "offered"]), name="waitlist_open_community_rank",
+            ),
+            models.Index(
+                "division", "registered_at",
+                condition=Q(suspended_at__isnull=False), name="waitlist_suspended",
+            ),
+            models.Index(fields=["phone_digits"], name="registration_phone_digits"),
+            # Reminders: open registrations whose last reminder (or registration) is oldest.
+            models.Index(
+                models.functions.Coalesce("last_reminder_at", "registered_at"), name="registration_reminder_due",
+                condition=Q(status="waiting"),
+            ),
         ]
 
     def __str__(self):
@@ -130,6 +167,11 @@ class Patient(models.Model):
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
+            # Name search on the waitlist is a case-insensitive substring match; trigram
+            # indexes (pg_trgm) answer it without reading every person.
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="patient_last_name_trgm"),
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="patient_first_name_trgm"),
+            models.Index(fields=["registration", "date_of_birth"], name="patient_registration_dob"),
         ]
 
     def __str__(self):
@@ -149,3 +191,62 @@ class RegistrationStatusChange(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["registration", "at"])]
+
+
+class ContactNote(models.Model):
+    """One attempt to reach a household, or their getting in touch: kind, outcome, words.
+
+    Unsuccessful attempts since the last successful contact are what suspend a
+    registration (settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND); a successful
+    contact lifts the suspension.
+    """
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Phone call"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        IN_PERSON = "in_person", "In person"
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached them"
+        THEY_CONTACTED = "they_contacted", "They got in touch"
+        NO_ANSWER = "no_answer", "No answer"
+        LEFT_MESSAGE = "left_message", "Left a message, no reply"
+        WRONG_NUMBER = "wrong_number", "Wrong or disconnected number"
+        NO_REPLY = "no_reply", "Sent, no reply"
+        BOUNCED = "bounced", "Returned / bounced"
+        SENT = "sent", "Sent (reminder)"
+
+    SUCCESSFUL = (Outcome.REACHED, Outcome.THEY_CONTACTED)
+    UNSUCCESSFUL = (Outcome.NO_ANSWER, Outcome.LEFT_MESSAGE, Outcome.WRONG_NUMBER, Outcome.NO_REPLY, Outcome.BOUNCED)
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="contact_notes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    is_reminder = models.BooleanField(default=False, help_text="Made as the periodic 'still waiting' reminder")
+    note = models.TextField(blank=True, max_length=2000)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["registration", "-at"], name="contact_note_by_registration")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["call", "email", "letter", "in_person"]), name="contact_note_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=[
+                    "reached", "they_contacted", "no_answer", "left_message", "wrong_number", "no_reply",
+                    "bounced", "sent",
+                ]),
+                name="contact_note_outcome_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+
+    @property
+    def successful(self):
+        return self.outcome in self.SUCCESSFUL

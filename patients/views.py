@@ -1,18 +1,416 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Pages of the Health Connect Registry: public registration and status lookup; the
+coordinators' waitlist, registration page and call list. Views parse, call, render."""
 
-from attachment import roles
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
+
+from attachment import audit, roles
+from patients import selectors, services
+from patients.forms import (
+    ContactNoteForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    IneligibleForm,
+    MemberEditFormSet,
+    MemberFormSet,
+    PriorityOverrideForm,
+    StaffHouseholdForm,
+    StatusLookupForm,
+    WaitlistFilterForm,
+    WithdrawForm,
+)
+from patients.lookup import verify
 from patients.models import Registration
+from patients.priority import compute_priority
+from registries.models import Community
+from registries.vocab import LANGUAGE_NAMES
+
+# --- public: self-registration ------------------------------------------------------
+
+
+def _household(form) -> services.Household:
+    data = form.cleaned_data
+    return services.Household(
+        community=data["community"], phone=data["phone"], email=data["email"], address=data["address"],
+        postal_code=data["postal_code"], languages=data["languages"],
+        preferred_provider_gender=data["preferred_provider_gender"], priority_factors=data["factors"],
+    )
+
+
+def _members(formset) -> list[services.Member]:
+    fields = ("first_name", "last_name", "date_of_birth", "phn", "gender")
+    return [services.Member(**{k: f.cleaned_data.get(k, "") for k in fields}) for f in formset.forms]
+
+
+def _as_initial(form) -> dict:
+    return {
+        name: field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        for name, field in form.fields.items()
+    }
+
+
+def _registration_form(request, form_class, *, source, communities=None, template, done_url):
+    """The household form with its member formset. 'Add another person' is a submit button
+    that re-renders the form with one more row, so the page works without JavaScript."""
+    if request.method != "POST":
+        context = {"form": form_class(communities=communities), "formset": MemberFormSet(prefix="members"),
+                   "show_errors": False}
+        return render(request, template, context)
+    form = form_class(request.POST, communities=communities)
+    if "add_member" in request.POST or "remove_member" in request.POST:
+        data = request.POST.copy()
+        try:
+            total = int(data.get("members-TOTAL_FORMS", "1"))
+        except ValueError:
+            total = 1
+        total = total + 1 if "add_member" in request.POST else total - 1
+        data["members-TOTAL_FORMS"] = str(min(max(total, 1), 12))
+        # Growing the form is not a submit: the typed values come back as initial values,
+        # unvalidated, so no error message shows for a person not yet filled in.
+        posted = MemberFormSet(data, prefix="members")
+        formset = MemberFormSet(prefix="members", initial=[_as_initial(f) for f in posted.forms])
+        context = {"form": form_class(communities=communities, initial=_as_initial(form)), "formset": formset,
+                   "show_errors": False}
+        return render(request, template, context)
+    formset = MemberFormSet(request.POST, prefix="members")
+    form_ok, formset_ok = form.is_valid(), formset.is_valid()
+    if form_ok and formset_ok:
+        try:
+            registration, created = services.register_household(
+                _household(form), _members(formset), source=source,
+                entered_by=request.user if source == Registration.Source.STAFF else None,
+                submission_token=form.cleaned_data["submission_token"], request=request,
+            )
+        except services.AlreadyRegistered as exc:
+            # Somebody registered the same person between our check and our insert.
+            for f in formset.forms:
+                if f.cleaned_data.get("phn") in exc.phns:
+                    f.add_error("phn", "This person is already on the waitlist.")
+            formset._non_form_errors = formset.error_class(["Someone in this household is already registered."])
+        else:
+            return done_url(request, registration, created)
+    return render(request, template, {"form": form, "formset": formset, "show_errors": True}, status=400)
+
+
+def register(request):
+    """Public self-registration of a household (no login)."""
+
+    def done(request, registration, created):
+        request.session["registered_id"] = registration.pk
+        return redirect("patients:register_done")
+
+    return _registration_form(
+        request, HouseholdForm, source=Registration.Source.SELF, template="patients/register.html", done_url=done,
+    )
+
+
+def register_done(request):
+    pk = request.session.get("registered_id")
+    registration = Registration.objects.filter(pk=pk).select_related("community").first() if pk else None
+    if registration is None:
+        return redirect("patients:register")
+    return render(request, "patients/register_done.html", {"registration": registration})
+
+
+# --- public: status lookup ------------------------------------------------------------
+
+PLAIN_STATUS = {
+    Registration.Status.WAITING: "You are on the waitlist.",
+    Registration.Status.OFFERED: "A provider has been found. The clinic will contact you.",
+    Registration.Status.ATTACHED: "You are attached to a family doctor or nurse practitioner.",
+    Registration.Status.WITHDRAWN: "This registration is no longer on the waitlist.",
+    Registration.Status.INELIGIBLE: "This registration is no longer on the waitlist.",
+}
+
+
+def _code_key(group, request):
+    return "code:" + request.POST.get("reference_code", "").strip().upper().replace(" ", "").replace("-", "")
+
+
+def _usage(request, key, increment):
+    return get_usage(request, group="patients.status_lookup", key=key, rate=settings.ATTACH_LOOKUP_RATE,
+                     method="POST", increment=increment)
+
+
+def _refused(request):
+    # Refused when either this address or this code has used up its failures in the window.
+    for key in ("ip", _code_key):
+        usage = _usage(request, key, increment=False)
+        if usage and usage["count"] >= usage["limit"]:
+            return usage
+    return None
+
+
+def waited(since, now=None) -> str:
+    days = max(0, ((now or timezone.now()) - since).days)
+    if days < 1:
+        return "less than a day"
+    if days < 60:
+        return f"{days} day{'s' if days != 1 else ''}"
+    months = days // 30
+    if months < 24:
+        return f"about {months} months"
+    return f"about {days // 365} years"
+
+
+def status_lookup(request):
+    """Public status lookup (no login): the status in plain words and how long it has waited."""
+    answer, refused, failed = None, None, False
+    form = StatusLookupForm(request.POST or None)
+    if request.method == "POST":
+        refused = _refused(request)
+        if refused is None and form.is_valid():
+            registration = verify(form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
+            if registration is None:
+                failed = True
+                _usage(request, "ip", increment=True)
+                _usage(request, _code_key, increment=True)
+            else:
+                audit.record(user=None, action="view", obj=registration, request=request,
+                             summary="Public status lookup")
+                answer = {
+                    "status": PLAIN_STATUS[registration.status],
+                    "waited": waited(registration.registered_at),
+                    "since": registration.registered_at,
+                }
+        if failed or refused:
+            # The same blank form whichever part was wrong: nothing echoes what was typed.
+            form = StatusLookupForm()
+    status = 429 if refused else 200
+    return render(request, "patients/status.html",
+                  {"form": form, "answer": answer, "failed": failed, "refused": refused}, status=status)
+
+
+# --- coordinators -------------------------------------------------------------------------
+
+
+def _scoped(request, pk) -> Registration:
+    registration = selectors.registration_for(roles.coordinator_divisions(request.user), pk)
+    if registration is None:
+        # Another division's registration is indistinguishable from one that does not exist.
+        raise Http404("No such registration")
+    return registration
 
 
 @roles.role_required(roles.COORDINATOR)
 def waitlist(request):
-    """The coordinator's workspace: the waitlist of their divisions."""
+    """The coordinator's workspace: the waitlist of their divisions, searched, filtered, sorted."""
+    divisions = list(roles.coordinator_divisions(request.user))
+    form = WaitlistFilterForm(request.GET or None, divisions=divisions)
+    query = selectors.WaitlistQuery()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        query = selectors.WaitlistQuery(
+            q=d["q"].strip(), community=d["community"].pk if d["community"] else None, status=d["status"] or "open",
+            factor=d["factor"], language=d["language"], waited_days=d["waited_days"], suspended=d["suspended"],
+            sort=d["sort"] or "priority",
+        )
+        if query.status == "all":
+            query.status = ""
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, has_next = selectors.waitlist(divisions, query, page=page)
+    if query.q:
+        audit.record(user=request.user, action="search", object_type="patients.Registration", request=request,
+                     summary=f"Waitlist search: {query.q[:200]}")
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "patients/waitlist.html", {
+        "form": form, "rows": rows, "page": page, "has_next": has_next, "divisions": divisions,
+        "querystring": params.urlencode(), "first_row": (page - 1) * selectors.PAGE_SIZE + 1,
+        "last_row": (page - 1) * selectors.PAGE_SIZE + len(rows),
+    })
+
+
+@roles.role_required(roles.COORDINATOR)
+def registration_detail(request, pk):
+    registration = _scoped(request, pk)
+    audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
+    context = selectors.registration_detail(registration)
+    context.update({
+        "registration": registration,
+        "priority": compute_priority(registration.priority_factors),
+        "languages": [LANGUAGE_NAMES.get(c, c) for c in registration.languages],
+        "note_form": ContactNoteForm(),
+        "withdraw_form": WithdrawForm(),
+        "ineligible_form": IneligibleForm(),
+        "override_form": PriorityOverrideForm(initial={"value": registration.priority_override,
+                                                       "reason": registration.priority_override_reason}),
+        "attempts_before_suspend": settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND,
+        "failed_attempts": services.failed_attempts(registration),
+    })
+    return render(request, "patients/registration_detail.html", context)
+
+
+def _detail_with_errors(request, registration, **forms):
+    context = selectors.registration_detail(registration)
+    context.update({
+        "registration": registration,
+        "priority": compute_priority(registration.priority_factors),
+        "languages": [LANGUAGE_NAMES.get(c, c) for c in registration.languages],
+        "note_form": ContactNoteForm(), "withdraw_form": WithdrawForm(), "ineligible_form": IneligibleForm(),
+        "override_form": PriorityOverrideForm(),
+        "attempts_before_suspend": settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND,
+        "failed_attempts": services.failed_attempts(registration),
+    })
+    context.update(forms)
+    return render(request, "patients/registration_detail.html", context, status=400)
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def add_note(request, pk):
+    registration = _scoped(request, pk)
+    form = ContactNoteForm(request.POST)
+    if not form.is_valid():
+        return _detail_with_errors(request, registration, note_form=form)
+    services.add_contact_note(registration, by=request.user, request=request, **form.cleaned_data)
+    if registration.suspended_at:
+        messages.warning(request, "Contact note added. The registration is suspended: it could not be reached "
+                                  f"after {settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND} attempts.")
+    else:
+        messages.success(request, "Contact note added.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("patients:registration", pk=pk)
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def withdraw(request, pk):
+    return _close(request, pk, WithdrawForm, services.withdraw, "withdraw_form", "Registration withdrawn.")
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def mark_ineligible(request, pk):
+    return _close(request, pk, IneligibleForm, services.mark_ineligible, "ineligible_form",
+                  "Registration marked ineligible.")
+
+
+def _close(request, pk, form_class, action, form_name, done):
+    registration = _scoped(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _detail_with_errors(request, registration, **{form_name: form})
+    try:
+        action(registration, reason=form.reason_text(), by=request.user, request=request)
+    except services.InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("patients:registration", pk=pk)
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def override_priority(request, pk):
+    registration = _scoped(request, pk)
+    form = PriorityOverrideForm(request.POST)
+    if not form.is_valid():
+        return _detail_with_errors(request, registration, override_form=form)
+    services.override_priority(registration, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
+                               by=request.user, request=request)
+    messages.success(request, "Priority updated.")
+    return redirect("patients:registration", pk=pk)
+
+
+@roles.role_required(roles.COORDINATOR)
+def edit_registration(request, pk):
+    """Correct a registration's details (audited with the field diffs)."""
+    registration = _scoped(request, pk)
     divisions = roles.coordinator_divisions(request.user)
-    registrations = (
-        Registration.objects.filter(division__in=divisions, status__in=Registration.OPEN_STATUSES)
-        .select_related("community")
-        .order_by("-effective_priority", "registered_at")
+    communities = Community.objects.filter(division__in=divisions)
+    members = list(registration.members.order_by("-is_primary_contact", "id"))
+    if request.method == "POST":
+        form = HouseholdEditForm(request.POST, communities=communities)
+        formset = MemberEditFormSet(request.POST, prefix="members")
+        if form.is_valid() and formset.is_valid():
+            member_ids = {m.pk for m in members}
+            d = form.cleaned_data
+            household = {
+                "phone": d["phone"], "email": d["email"], "address": d["address"], "postal_code": d["postal_code"],
+                "community_id": d["community"].pk, "languages": d["languages"],
+                "preferred_provider_gender": d["preferred_provider_gender"],
+                "priority_factors": d["priority_factors"],
+            }
+            changes = {}
+            for f in formset.forms:
+                pid = f.cleaned_data["id"]
+                if pid not in member_ids:
+                    raise Http404("No such member")
+                changes[pid] = {k: f.cleaned_data[k] for k in services.MEMBER_FIELDS}
+            try:
+                services.update_household(registration, household=household, members=changes, by=request.user,
+                                          request=request, reason=d["reason"])
+            except services.AlreadyRegistered:
+                form.add_error(None, "A PHN you entered belongs to somebody else already known to the registry.")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Details corrected.")
+                return redirect("patients:registration", pk=pk)
+        status = 400
+    else:
+        form = HouseholdEditForm(communities=communities, initial={
+            "phone": registration.phone, "email": registration.email, "address": registration.address,
+            "postal_code": registration.postal_code, "community": registration.community_id,
+            "languages": registration.languages, "preferred_provider_gender": registration.preferred_provider_gender,
+            "priority_factors": registration.priority_factors,
+        })
+        formset = MemberEditFormSet(prefix="members", initial=[
+            {"id": m.pk, "first_name": m.first_name, "last_name": m.last_name, "date_of_birth": m.date_of_birth,
+             "phn": m.phn, "gender": m.gender} for m in members
+        ])
+        status = 200
+        audit.record(user=request.user, action="view", obj=registration, request=request,
+                     summary="Registration edit page")
+    return render(request, "patients/registration_edit.html",
+                  {"registration": registration, "form": form, "formset": formset}, status=status)
+
+
+@roles.role_required(roles.COORDINATOR)
+def staff_register(request):
+    """Enter a registration for somebody who phoned in (source=staff, entered_by=the coordinator)."""
+    communities = Community.objects.filter(division__in=roles.coordinator_divisions(request.user))
+
+    def done(request, registration, created):
+        if created:
+            messages.success(request, f"Registration {registration.reference_code} entered. Read the reference "
+                                      "code to the caller.")
+        else:
+            messages.info(request, "This registration was already entered.")
+        return redirect("patients:registration", pk=registration.pk)
+
+    return _registration_form(
+        request, StaffHouseholdForm, source=Registration.Source.STAFF, communities=communities,
+        template="patients/staff_register.html", done_url=done,
     )
-    page = Paginator(registrations, 50).get_page(request.GET.get("page"))
-    return render(request, "patients/waitlist.html", {"page": page, "divisions": divisions})
+
+
+@roles.role_required(roles.COORDINATOR)
+def call_list(request):
+    """Waiting households without email whose 'still waiting' reminder is due: to phone."""
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    divisions = list(roles.coordinator_divisions(request.user))
+    rows, has_next = selectors.call_list(divisions, page=page)
+    audit.record(user=request.user, action="view", object_type="patients.Registration", request=request,
+                 summary=f"Reminder call list, page {page} ({len(rows)} households)")
+    return render(request, "patients/call_list.html", {
+        "rows": rows, "page": page, "has_next": has_next, "divisions": divisions,
+        "interval": settings.ATTACH_REMINDER_INTERVAL_DAYS, "note_form": ContactNoteForm(
+            initial={"kind": "call", "is_reminder": True}),
+    })

@@ -1,0 +1,282 @@
+"""Forms of the Health Connect Registry: every field validated server-side, messages per field."""
+
+import datetime
+import re
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from patients.lookup import normalize_code
+from patients.models import ContactNote, Registration
+from patients.priority import FACTOR_CHOICES
+from patients.services import INELIGIBLE_REASONS, WITHDRAW_REASONS, open_registration_phns
+from registries.models import Community
+from registries.phn import normalize_phn, phn_error
+from registries.vocab import GENDERS, LANGUAGES, PROVIDER_GENDERS
+
+# Age-based factors are worked out from the dates of birth; the public is not asked them.
+AGE_FACTORS = {"age_65_plus", "infant"}
+QUESTION_CHOICES = [(c, label) for c, label in FACTOR_CHOICES if c not in AGE_FACTORS]
+POSTAL_CODE = re.compile(r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$")
+OLDEST_BIRTH = datetime.date(1900, 1, 1)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def phone_digits(value: str) -> str:
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+class HouseholdForm(forms.Form):
+    """Contact, address and needs of the household (one per registration)."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    phone = forms.CharField(
+        label="Phone number", required=False, max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text="10 digits, for example 250-555-0123.",
+    )
+    email = forms.EmailField(
+        label="Email address", required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We email your reference code and reminders here.",
+    )
+    address = forms.CharField(
+        label="Street address", max_length=250, widget=forms.TextInput(attrs={"autocomplete": "street-address"})
+    )
+    postal_code = forms.CharField(
+        label="Postal code", max_length=7, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "size": 8}),
+    )
+    community = forms.ModelChoiceField(
+        label="Community you live in", queryset=Community.objects.order_by("name"), empty_label="Choose a community",
+    )
+    languages = forms.MultipleChoiceField(
+        label="Languages you would like care in", choices=LANGUAGES, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    preferred_provider_gender = forms.ChoiceField(
+        label="Preferred gender of your provider (optional)",
+        choices=[("", "No preference")] + PROVIDER_GENDERS, required=False,
+    )
+    factors = forms.MultipleChoiceField(
+        label="Does any of these apply to someone in your household?", choices=QUESTION_CHOICES, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="People aged 65 or older and children under 2 are counted from the dates of birth.",
+    )
+    consent = forms.BooleanField(
+        label="I agree that the information on this form may be collected and used to connect my household "
+              "with a family doctor or nurse practitioner, and that I may be contacted about it.",
+        error_messages={"required": "You need to agree to the collection of your information to register."},
+    )
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if communities is not None:
+            self.fields["community"].queryset = communities.order_by("name")
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and len(phone_digits(phone)) != 10:
+            raise ValidationError("Enter a 10-digit phone number, for example 250-555-0123.")
+        return phone
+
+    def clean_postal_code(self):
+        code = self.cleaned_data["postal_code"].strip().upper()
+        if code and not POSTAL_CODE.match(code):
+            raise ValidationError("Enter a postal code like V2C 1A1.")
+        return code.replace(" ", "")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not data.get("email") and "phone" not in self.errors and "email" not in self.errors:
+            self.add_error("phone", "Give a phone number or an email address (or both) so we can reach you.")
+        return data
+
+
+class StaffHouseholdForm(HouseholdForm):
+    consent = forms.BooleanField(
+        label="The person calling agreed to the collection and use of their household's information "
+              "to connect them with a provider.",
+        error_messages={"required": "Confirm the caller's consent before entering the registration."},
+    )
+
+
+class MemberForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    last_name = forms.CharField(label="Last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput, help_text="Year-month-day.")
+    phn = forms.CharField(
+        label="Personal Health Number (PHN)", max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text="10 digits starting with 9, on the back of your BC Services Card.",
+    )
+    gender = forms.ChoiceField(label="Gender (optional)", choices=[("", "Prefer not to say")] + GENDERS, required=False)
+
+    def clean_phn(self):
+        value = self.cleaned_data["phn"]
+        error = phn_error(value)
+        if error:
+            raise ValidationError(error)
+        return normalize_phn(value)
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise ValidationError("The date of birth cannot be in the future.")
+        if born < OLDEST_BIRTH:
+            raise ValidationError("Check the year of the date of birth.")
+        return born
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = {}
+        for form in self.forms:
+            phn = form.cleaned_data.get("phn")
+            if not phn:
+                continue
+            if phn in seen:
+                form.add_error("phn", "This PHN is already entered for another person in the household.")
+            seen[phn] = form
+        taken = open_registration_phns(list(seen))
+        for phn in taken:
+            seen[phn].add_error(
+                "phn", "This person is already on the waitlist. You do not need to register again; "
+                       "use your reference code on the status page to check where things stand.",
+            )
+        if taken:
+            raise ValidationError("Someone in this household is already registered.", code="already_registered")
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True, max_num=12, validate_max=True,
+)
+
+
+class HouseholdEditForm(forms.Form):
+    """A coordinator's corrections to a registration (every factor may be set here)."""
+
+    phone = HouseholdForm.base_fields["phone"]
+    email = HouseholdForm.base_fields["email"]
+    address = forms.CharField(label="Street address", max_length=250, required=False)
+    postal_code = HouseholdForm.base_fields["postal_code"]
+    community = HouseholdForm.base_fields["community"]
+    languages = HouseholdForm.base_fields["languages"]
+    preferred_provider_gender = HouseholdForm.base_fields["preferred_provider_gender"]
+    priority_factors = forms.MultipleChoiceField(
+        label="Priority factors", choices=FACTOR_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(label="Why (optional)", max_length=300, required=False)
+
+    clean_phone = HouseholdForm.clean_phone
+    clean_postal_code = HouseholdForm.clean_postal_code
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if communities is not None:
+            self.fields["community"].queryset = communities.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not data.get("email") and "phone" not in self.errors and "email" not in self.errors:
+            self.add_error("phone", "Keep a phone number or an email address so the household can be reached.")
+        return data
+
+
+class MemberEditForm(MemberForm):
+    id = forms.IntegerField(widget=forms.HiddenInput)
+
+
+MemberEditFormSet = forms.formset_factory(MemberEditForm, extra=0)
+
+
+class ContactNoteForm(forms.Form):
+    kind = forms.ChoiceField(label="How", choices=ContactNote.Kind.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=[c for c in ContactNote.Outcome.choices if c[0] != "sent"])
+    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    is_reminder = forms.BooleanField(label="This was the periodic 'still waiting' reminder", required=False)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + WITHDRAW_REASONS)
+    detail = forms.CharField(label="Details", required=False, max_length=200)
+
+    def reason_text(self):
+        label = dict(self.fields["reason"].choices)[self.cleaned_data["reason"]]
+        detail = self.cleaned_data.get("detail", "").strip()
+        return f"{label}: {detail}" if detail else label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not data.get("detail", "").strip():
+            self.add_error("detail", "Say why, when the reason is 'Other'.")
+        return data
+
+
+class IneligibleForm(WithdrawForm):
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + INELIGIBLE_REASONS)
+
+
+class PriorityOverrideForm(forms.Form):
+    value = forms.IntegerField(
+        label="Priority to use", required=False, min_value=0, max_value=50,
+        help_text="Leave empty to go back to the computed priority.",
+    )
+    reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is not None and not data.get("reason", "").strip():
+            self.add_error("reason", "Give the reason for overriding the computed priority.")
+        return data
+
+
+STATUS_FILTERS = [("open", "Open (waiting or offered)")] + list(Registration.Status.choices) + [("all", "Any status")]
+
+
+class WaitlistFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100,
+                        help_text="Name, PHN, reference code or phone number.")
+    community = forms.ModelChoiceField(label="Community", queryset=Community.objects.none(), required=False,
+                                       empty_label="All communities")
+    status = forms.ChoiceField(label="Status", choices=STATUS_FILTERS, required=False)
+    factor = forms.ChoiceField(label="Priority factor", choices=[("", "Any")] + FACTOR_CHOICES, required=False)
+    language = forms.ChoiceField(label="Language", choices=[("", "Any")] + LANGUAGES, required=False)
+    waited_days = forms.IntegerField(label="Waited more than (days)", required=False, min_value=0, max_value=10000)
+    suspended = forms.ChoiceField(
+        label="Suspended", required=False,
+        choices=[("", "Either"), ("yes", "Suspended only"), ("no", "Not suspended")],
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False,
+                             choices=[("priority", "Priority, then longest wait"), ("wait", "Longest wait")])
+
+    def __init__(self, *args, divisions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if divisions is not None:
+            self.fields["community"].queryset = Community.objects.filter(division__in=divisions).order_by("name")
+
+
+class StatusLookupForm(forms.Form):
+    reference_code = forms.CharField(
+        label="Reference code", max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        help_text="The 8-character code you got when you registered.",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth of anyone in your household", widget=DateInput,
+    )
+
+    def clean_reference_code(self):
+        return normalize_code(self.cleaned_data["reference_code"])

@@ -1,0 +1,27 @@
+"""Background work of the Health Connect Registry (scheduled by django-celery-beat)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from attachment.jobs import tracked
+from patients import services
+
+
+@shared_task(
+    name="patients.tasks.send_reminders",
+    acks_late=True,
+    autoretry_for=(OperationalError, ConnectionError, TimeoutError),
+    retry_backoff=60,
+    max_retries=5,
+)
+def send_reminders() -> dict:
+    """Daily: email the households whose reminder interval has come round.
+
+    Idempotent: each batch is stamped as it is sent, so a retry or a second run the
+    same day sends only to those not yet reminded.
+    """
+    with tracked("patients.send_reminders") as run:
+        figures = services.send_due_reminders()
+        run.figures = figures
+        run.summary = f"{figures['emailed']} reminder emails sent; {figures['to_call']} households to phone"
+    return figures
