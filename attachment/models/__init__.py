@@ -1,4 +1,5 @@
 from .audit import AuditEvent
 from .jobs import JobRun
+from .workflow import DeclinedPair, MatchRun, Offer, Proposal
 
-__all__ = ["AuditEvent", "JobRun"]
+__all__ = ["AuditEvent", "DeclinedPair", "JobRun", "MatchRun", "Offer", "Proposal"]

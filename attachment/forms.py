@@ -1,0 +1,109 @@
+"""Forms of the attachment workflow. Validation is here; the services re-check state under locks."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from attachment import roles
+from registries.models import Community
+
+
+class RunForm(forms.Form):
+    division = forms.ModelChoiceField(queryset=None, label="Division", empty_label=None)
+    community = forms.ModelChoiceField(
+        queryset=None, required=False, label="Community",
+        empty_label="All communities of the division",
+        help_text="Leave empty to match the whole division.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        divisions = roles.coordinator_divisions(user)
+        self.fields["division"].queryset = divisions
+        self.fields["community"].queryset = (
+            Community.objects.filter(division__in=divisions).select_related("division").order_by("name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        division, community = data.get("division"), data.get("community")
+        if division and community and community.division_id != division.pk:
+            self.add_error("community", f"{community} is not in {division}.")
+        return data
+
+
+class ProposalFilterForm(forms.Form):
+    community = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my communities")
+    run = forms.IntegerField(required=False, min_value=1, label="Run number")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.filter(
+            division__in=roles.coordinator_divisions(user)
+        ).order_by("name")
+
+
+class SkipForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, label="Why skip this proposal?",
+        help_text="For example: the household asked to wait, or the provider is too far for them.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    never_again = forms.BooleanField(
+        required=False, label="Never propose this provider for this household again",
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, label="Reason for declining", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The coordinator reads this; this provider will not be proposed for this household again.",
+    )
+
+
+class MeetAndGreetForm(forms.Form):
+    at = forms.DateTimeField(
+        label="Meet-and-greet date and time",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_at(self):
+        at = self.cleaned_data["at"]
+        if at < timezone.now() - datetime.timedelta(days=1):
+            raise forms.ValidationError("Enter a date that has not passed.")
+        return at
+
+
+class PatientAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="The patient's answer",
+        choices=[("yes", "Yes, the household accepts this provider"), ("no", "No, the household declines")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        max_length=300, required=False, label="Reason (when declining)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == "no" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the household declines.")
+        return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why withdraw this offer?", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OfferLookupForm(forms.Form):
+    reference_code = forms.CharField(
+        max_length=16, label="Reference code", help_text="The 8-character code you were given when you registered.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth of someone in your household",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )

@@ -1,0 +1,125 @@
+"""Reads of the attachment workflow that views share. Every one is scoped to a user."""
+
+import datetime
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from attachment import roles
+from attachment.models import MatchRun, Offer, Proposal
+from patients.models import Patient
+from registries.vocab import NEED_NAMES, language_name
+
+
+def runs_for(user):
+    """Runs within the coordinator's divisions (or region-wide runs, which cover them)."""
+    division_ids = list(roles.coordinator_divisions(user).values_list("pk", flat=True))
+    return (
+        MatchRun.objects.filter(Q(parameters__division__in=division_ids) | Q(parameters__division=None))
+        .select_related("started_by").order_by("-started_at")
+    )
+
+
+def run_for(user, pk) -> MatchRun:
+    run = MatchRun.objects.filter(pk=pk).first()
+    division_ids = set(roles.coordinator_divisions(user).values_list("pk", flat=True))
+    if run is None or (run.parameters.get("division") is not None and run.parameters["division"] not in division_ids):
+        raise Http404
+    return run
+
+
+def proposals_for(user, *, community=None, run_id=None, status=Proposal.Status.PROPOSED):
+    qs = Proposal.objects.filter(
+        registration__division__in=roles.coordinator_divisions(user), status=status
+    ).select_related("registration__community", "provider", "match_run")
+    if community:
+        qs = qs.filter(registration__community=community)
+    if run_id:
+        qs = qs.filter(match_run_id=run_id)
+    return qs.order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
+
+
+def proposal_for(user, pk) -> Proposal:
+    proposal = (
+        Proposal.objects.filter(pk=pk, registration__division__in=roles.coordinator_divisions(user))
+        .select_related("registration__community", "provider").first()
+    )
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def coordinator_offers(user, *, status=None):
+    qs = Offer.objects.filter(registration__division__in=roles.coordinator_divisions(user)).select_related(
+        "registration__community", "provider", "clinic"
+    )
+    if status == "open":
+        qs = qs.filter(status__in=Offer.OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-sent_at", "-id")
+
+
+def coordinator_offer(user, pk) -> Offer:
+    offer = coordinator_offers(user).select_related("proposal").filter(pk=pk).first()
+    if offer is None:
+        raise Http404
+    return offer
+
+
+def inbox_offers(user, *, status=None):
+    """Offers to the providers this user acts for; nothing else, whatever the URL asks."""
+    qs = Offer.objects.filter(provider__in=roles.delegated_providers(user)).select_related(
+        "registration", "provider", "clinic"
+    )
+    if status == "open" or status is None:
+        qs = qs.filter(status__in=Offer.OPEN_STATUSES)
+    elif status != "all":
+        qs = qs.filter(status=status)
+    return qs.order_by("expires_at", "id")
+
+
+def inbox_offer(user, pk) -> Offer:
+    offer = Offer.objects.filter(pk=pk, provider__in=roles.delegated_providers(user)).select_related(
+        "registration", "provider", "clinic"
+    ).first()
+    if offer is None:
+        raise Http404
+    return offer
+
+
+def age_on(born: datetime.date, today: datetime.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def household_profile(registration) -> dict:
+    """The short profile a clinic needs to decide: names, ages, needs, languages, contact.
+
+    No PHN, no address beyond the community, no priority factors.
+    """
+    today = timezone.localdate()
+    members = Patient.objects.filter(registration=registration).order_by("-is_primary_contact", "id")
+    return {
+        "reference_code": registration.reference_code,
+        "community": registration.community.name,
+        "size": registration.household_size,
+        "members": [
+            {"name": f"{m.first_name} {m.last_name}", "age": age_on(m.date_of_birth, today),
+             "primary": m.is_primary_contact}
+            for m in members
+        ],
+        "needs": [NEED_NAMES.get(n, n) for n in registration.needs],
+        "languages": [language_name(code) for code in registration.languages],
+        "phone": registration.phone,
+        "email": registration.email,
+    }
+
+
+def open_offer_for_registration(registration):
+    """The offer awaiting this household's answer, if any."""
+    return (
+        Offer.objects.filter(registration=registration, status=Offer.Status.CLINIC_ACCEPTED)
+        .select_related("provider", "clinic", "registration").first()
+    )
+

@@ -1,0 +1,404 @@
+"""The attachment workflow's writes: runs, proposals, offers, attachment. One transaction each.
+
+Locks are always taken in the same order — offer, then provider, then registration —
+so two services racing on the same offer wait for each other instead of deadlocking,
+and the second one re-reads the state the first one left and refuses what no longer
+applies (an accept after an expiry, a second confirmation, ...).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from attachment import audit
+from attachment.models import DeclinedPair, MatchRun, Offer, Proposal
+from patients import services as patient_services
+from patients.models import Patient, Registration
+from providers import capacity
+from providers.models import Clinic, Provider
+from registries.models import PanelEntry
+
+log = logging.getLogger("attach.workflow")
+
+
+class WorkflowError(Exception):
+    """The action does not apply to the record as it now stands; the message says why."""
+
+
+# --- places -------------------------------------------------------------------
+
+def give_back_places(proposal: Proposal) -> None:
+    """Return a proposal's places to its provider, under the provider's row lock.
+
+    Places taken before the provider's newest declaration were charged to the old one
+    (a declaration resets the count), so they are not added to the new one.
+    """
+    provider = capacity.lock_provider(proposal.provider_id)
+    declared = capacity.latest_declaration(provider)
+    if declared is None or proposal.created_at < declared.declared_at:
+        return
+    capacity.return_places(provider.pk, proposal.places)
+
+
+# --- matching runs ----------------------------------------------------------------
+
+def start_run(*, by, division_id: int | None = None, community_id: int | None = None, request=None) -> MatchRun:
+    """Record a run and queue it for the worker (after commit, so the worker finds the row)."""
+    from attachment import tasks
+
+    with transaction.atomic():
+        run = MatchRun.objects.create(
+            started_by=by,
+            parameters={"division": division_id, "community": community_id},
+            phase="Queued",
+        )
+        audit.record(
+            user=by, action="create", obj=run, request=request,
+            summary="Started a matching run", changes={"parameters": run.parameters},
+        )
+        transaction.on_commit(lambda: tasks.run_matching.delay(run.pk))
+    return run
+
+
+# --- proposals ------------------------------------------------------------------
+
+@transaction.atomic
+def skip_proposal(proposal_id: int, *, by, reason: str, never_again: bool = False, request=None) -> Proposal:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Say why the proposal is skipped.")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+    if proposal.status != Proposal.Status.PROPOSED:
+        raise WorkflowError(f"This proposal is already {proposal.get_status_display().lower()}.")
+    proposal.status = Proposal.Status.SKIPPED
+    proposal.skip_reason = reason[:300]
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = by
+    proposal.save(update_fields=["status", "skip_reason", "decided_at", "decided_by"])
+    give_back_places(proposal)
+    if never_again:
+        DeclinedPair.objects.get_or_create(
+            registration_id=proposal.registration_id, provider_id=proposal.provider_id,
+            defaults={"by": DeclinedPair.By.COORDINATOR, "reason": reason[:300], "recorded_by": by},
+        )
+    audit.record(
+        user=by, action="update", obj=proposal, request=request, reason=reason,
+        summary="Skipped a proposal" + (" (never propose this pair again)" if never_again else ""),
+        changes={"status": ["proposed", "skipped"]},
+    )
+    return proposal
+
+
+def _clinic_for(provider: Provider, registration: Registration) -> Clinic:
+    clinics = list(provider.clinics.all().order_by("id"))
+    if not clinics:
+        raise WorkflowError(f"{provider} works at no clinic in the registry, so there is nobody to send the offer to.")
+    for clinic in clinics:
+        if clinic.community_id == registration.community_id:
+            return clinic
+    return clinics[0]
+
+
+def _expiry(now):
+    return now + datetime.timedelta(days=settings.ATTACH_OFFER_EXPIRY_DAYS)
+
+
+@transaction.atomic
+def send_offer(proposal_id: int, *, by, request=None) -> Offer:
+    """Turn a proposal into an offer in the clinic's inbox; the registration becomes offered."""
+    proposal = Proposal.objects.select_for_update().select_related("provider").get(pk=proposal_id)
+    if proposal.status != Proposal.Status.PROPOSED:
+        raise WorkflowError(f"This proposal is already {proposal.get_status_display().lower()}.")
+    registration = Registration.objects.select_for_update().get(pk=proposal.registration_id)
+    if registration.status != Registration.Status.WAITING or registration.suspended_at:
+        raise WorkflowError(
+            f"Registration {registration.reference_code} is {registration.get_status_display().lower()}"
+            f"{' and suspended' if registration.suspended_at else ''}; skip this proposal instead."
+        )
+    clinic = _clinic_for(proposal.provider, registration)
+    now = timezone.now()
+    offer = Offer.objects.create(
+        proposal=proposal, registration=registration, provider=proposal.provider, clinic=clinic,
+        places=proposal.places, sent_at=now, sent_by=by, expires_at=_expiry(now),
+    )
+    proposal.status = Proposal.Status.OFFERED
+    proposal.decided_at = now
+    proposal.decided_by = by
+    proposal.save(update_fields=["status", "decided_at", "decided_by"])
+    patient_services.set_status(registration, Registration.Status.OFFERED, by=by, request=request,
+                                reason=f"Offer sent to {clinic}")
+    audit.record(
+        user=by, action="create", obj=offer, request=request,
+        summary=f"Sent offer for {registration.reference_code} to {proposal.provider} at {clinic}",
+    )
+    return offer
+
+
+def send_offers(proposal_ids, *, by, request=None) -> tuple[list[Offer], list[str]]:
+    """Send many proposals at once; each is its own transaction, so one that no longer
+    applies does not hold back the others. Returns (offers, problems)."""
+    offers, problems = [], []
+    for pid in sorted({int(i) for i in proposal_ids}):
+        try:
+            offers.append(send_offer(pid, by=by, request=request))
+        except (WorkflowError, IntegrityError, Proposal.DoesNotExist) as exc:
+            problems.append(f"Proposal {pid}: {exc}")
+    return offers, problems
+
+
+# --- offers: the clinic's answer -----------------------------------------------------
+
+def _lock_offer(offer_id: int) -> Offer:
+    return Offer.objects.select_for_update().get(pk=offer_id)
+
+
+def _require(offer: Offer, *statuses, now=None):
+    if offer.status not in statuses:
+        raise WorkflowError(f"This offer is {offer.get_status_display().lower()}; that can no longer be done.")
+    if offer.is_open and (now or timezone.now()) >= offer.expires_at:
+        raise WorkflowError("This offer has expired; the place goes back to the waitlist.")
+
+
+@transaction.atomic
+def book_meet_and_greet(offer_id: int, *, at: datetime.datetime, by, request=None) -> Offer:
+    offer = _lock_offer(offer_id)
+    _require(offer, Offer.Status.SENT, Offer.Status.CLINIC_ACCEPTED)
+    before = offer.meet_and_greet_at
+    offer.meet_and_greet_at = at
+    offer.save(update_fields=["meet_and_greet_at"])
+    audit.record(
+        user=by, action="update", obj=offer, request=request, summary="Booked a meet-and-greet",
+        changes={"meet_and_greet_at": [str(before) if before else None, str(at)]},
+    )
+    return offer
+
+
+@transaction.atomic
+def clinic_accept(offer_id: int, *, by, request=None) -> Offer:
+    """The clinic takes the household; the patient is told and has a fresh period to answer."""
+    offer = _lock_offer(offer_id)
+    now = timezone.now()
+    _require(offer, Offer.Status.SENT, now=now)
+    offer.status = Offer.Status.CLINIC_ACCEPTED
+    offer.clinic_answered_at = now
+    offer.clinic_answered_by = by
+    offer.expires_at = _expiry(now)
+    offer.save(update_fields=["status", "clinic_answered_at", "clinic_answered_by", "expires_at"])
+    audit.record(user=by, action="status", obj=offer, request=request, summary="Clinic accepted the offer",
+                 changes={"status": ["sent", "clinic_accepted"]})
+    link = request.build_absolute_uri(confirm_path(offer)) if request is not None else confirm_path(offer)
+    transaction.on_commit(lambda: notify_patient(offer.pk, link))
+    return offer
+
+
+@transaction.atomic
+def clinic_decline(offer_id: int, *, by, reason: str, request=None) -> Offer:
+    return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.CLINIC, request=request,
+                    allowed=(Offer.Status.SENT, Offer.Status.CLINIC_ACCEPTED))
+
+
+@transaction.atomic
+def patient_decline(offer_id: int, *, by=None, reason: str, request=None) -> Offer:
+    return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.PATIENT, request=request,
+                    allowed=(Offer.Status.CLINIC_ACCEPTED,))
+
+
+def _decline(offer_id, *, by, reason, who, request, allowed):
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Give a reason for the decline.")
+    offer = _lock_offer(offer_id)
+    now = timezone.now()
+    _require(offer, *allowed, now=now)
+    old = offer.status
+    if who == DeclinedPair.By.CLINIC:
+        offer.status = Offer.Status.CLINIC_DECLINED
+        offer.clinic_answered_at, offer.clinic_answered_by = now, by
+    else:
+        offer.status = Offer.Status.PATIENT_DECLINED
+        offer.patient_answered_at, offer.patient_answer_recorded_by = now, by
+    offer.decline_reason = reason[:300]
+    offer.closed_at = now
+    offer.save()
+    _release(offer, by=by, reason=f"Offer declined by {who}: {reason}", request=request)
+    DeclinedPair.objects.get_or_create(
+        registration_id=offer.registration_id, provider_id=offer.provider_id,
+        defaults={"by": who, "reason": reason[:300], "recorded_by": by},
+    )
+    audit.record(user=by, action="status", obj=offer, request=request, reason=reason,
+                 summary=f"Offer declined by the {who}", changes={"status": [old, offer.status]})
+    return offer
+
+
+def _release(offer: Offer, *, by, reason: str, request=None):
+    """Give the offer's places back and put the household back on the waitlist."""
+    give_back_places(offer.proposal)
+    registration = Registration.objects.get(pk=offer.registration_id)
+    if registration.status == Registration.Status.OFFERED:
+        patient_services.set_status(registration, Registration.Status.WAITING, by=by, reason=reason[:300],
+                                    request=request)
+
+
+@transaction.atomic
+def withdraw_offer(offer_id: int, *, by, reason: str, request=None) -> Offer:
+    """A coordinator takes an open offer back (the household moved, asked to wait, ...)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Say why the offer is withdrawn.")
+    offer = _lock_offer(offer_id)
+    if not offer.is_open:
+        raise WorkflowError(f"This offer is {offer.get_status_display().lower()}; it cannot be withdrawn.")
+    old = offer.status
+    offer.status = Offer.Status.WITHDRAWN
+    offer.closed_at = timezone.now()
+    offer.save(update_fields=["status", "closed_at"])
+    _release(offer, by=by, reason=f"Offer withdrawn: {reason}", request=request)
+    audit.record(user=by, action="status", obj=offer, request=request, reason=reason,
+                 summary="Offer withdrawn", changes={"status": [old, "withdrawn"]})
+    return offer
+
+
+# --- the patient's answer: attachment ----------------------------------------------------
+
+@transaction.atomic
+def patient_confirm(offer_id: int, *, by=None, request=None) -> Offer:
+    """Attach the household: all or nothing.
+
+    The offer becomes attached; every member gets an open PanelEntry with the provider
+    (an older open entry with another provider is ended, since a person has one most
+    responsible provider); the registration leaves the waitlist; the places the
+    proposal took are now consumed (nothing to give back, nothing more to take); and
+    the attach event is audited. `by` is the coordinator recording the answer, or None
+    when the patient confirmed on the public page.
+    """
+    offer = _lock_offer(offer_id)
+    now = timezone.now()
+    _require(offer, Offer.Status.CLINIC_ACCEPTED, now=now)
+    # Held in the same order as every other writer, so a capacity refresh or declaration
+    # sees the attachment whole.
+    capacity.lock_provider(offer.provider_id)
+    registration = Registration.objects.select_for_update().get(pk=offer.registration_id)
+    if registration.status != Registration.Status.OFFERED:
+        raise WorkflowError(f"Registration {registration.reference_code} is {registration.get_status_display().lower()}.")
+    members = list(Patient.objects.select_for_update().filter(registration=registration).order_by("id"))
+    if not members:
+        raise WorkflowError("The household has no members on record; add them before attaching.")
+
+    offer.status = Offer.Status.ATTACHED
+    offer.patient_answered_at = now
+    offer.patient_answer_recorded_by = by
+    offer.closed_at = now
+    offer.save(update_fields=["status", "patient_answered_at", "patient_answer_recorded_by", "closed_at"])
+
+    ended = PanelEntry.objects.filter(patient__in=members, ended_at__isnull=True).update(
+        ended_at=now, end_reason=f"Attached to {offer.provider} through the registry"
+    )
+    PanelEntry.objects.bulk_create([
+        PanelEntry(patient=m, provider_id=offer.provider_id, since=timezone.localdate(now),
+                   source=PanelEntry.Source.ATTACH, created_by=by)
+        for m in members
+    ])
+    patient_services.set_status(registration, Registration.Status.ATTACHED, by=by, request=request,
+                                reason=f"Attached to {offer.provider}")
+    audit.record(
+        user=by, action="attach", obj=offer, request=request,
+        summary=f"Attached {registration.reference_code} ({len(members)} people) to {offer.provider}"
+        + ("" if by else " (confirmed by the patient online)"),
+        changes={"status": ["clinic_accepted", "attached"], "panel_entries": len(members),
+                 "ended_panel_entries": ended},
+    )
+    return offer
+
+
+# --- expiry ----------------------------------------------------------------------------
+
+def expire_offers(now=None) -> int:
+    """Expire every open offer past its time. Each in its own transaction, re-checked
+    under the offer's lock, so a clinic or patient answering at that instant wins or
+    loses cleanly."""
+    now = now or timezone.now()
+    due = list(
+        Offer.objects.filter(status__in=Offer.OPEN_STATUSES, expires_at__lte=now)
+        .order_by("expires_at").values_list("pk", flat=True)
+    )
+    expired = 0
+    for pk in due:
+        if _expire_one(pk, now):
+            expired += 1
+    return expired
+
+
+@transaction.atomic
+def _expire_one(offer_id: int, now) -> bool:
+    offer = _lock_offer(offer_id)
+    if not offer.is_open or offer.expires_at > now:
+        return False
+    old = offer.status
+    offer.status = Offer.Status.EXPIRED
+    offer.closed_at = now
+    offer.save(update_fields=["status", "closed_at"])
+    _release(offer, by=None, reason="Offer expired without an answer")
+    audit.record(user=None, action="status", obj=offer, summary="Offer expired without an answer",
+                 changes={"status": [old, "expired"]})
+    return True
+
+
+# --- the message to the patient ------------------------------------------------------------
+
+def confirm_path(offer: Offer) -> str:
+    """The household's answer page: /offer/<code>/ where the site mounts it, else under /matching/."""
+    code = offer.registration.reference_code
+    try:
+        return reverse("offer:respond", args=[code])
+    except NoReverseMatch:
+        return reverse("workflow:respond", args=[code])
+
+
+def patient_message(offer: Offer, link: str | None = None) -> str:
+    """What the patient is told once the clinic accepts: by email, and read out by phone."""
+    provider, clinic = offer.provider, offer.clinic
+    lines = [
+        f"Good news: {provider} at {clinic.name} can be your family's primary care provider.",
+        f"Clinic: {clinic.name}, {clinic.address}" + (f", {clinic.phone}" if clinic.phone else ""),
+    ]
+    if offer.meet_and_greet_at:
+        lines.append(
+            "A meet-and-greet is booked for "
+            f"{timezone.localtime(offer.meet_and_greet_at):%A %B %-d, %Y at %-I:%M %p}."
+        )
+    lines.append(
+        f"Please tell us by {timezone.localtime(offer.expires_at):%B %-d, %Y} whether you accept. "
+        f"Your reference code is {offer.registration.reference_code}."
+    )
+    lines.append(
+        f"You can answer online at {link or confirm_path(offer)} with your reference code and date of birth, "
+        "or reply to your attachment coordinator."
+    )
+    return "\n".join(lines)
+
+
+def notify_patient(offer_id: int, link: str | None = None) -> bool:
+    """Email the household the clinic's acceptance, where it gave an address."""
+    offer = Offer.objects.select_related("registration", "provider", "clinic").get(pk=offer_id)
+    email = offer.registration.email
+    if not email:
+        return False
+    try:
+        send_mail(
+            "A family doctor or nurse practitioner can take you",
+            patient_message(offer, link),
+            settings.DEFAULT_FROM_EMAIL,
+            [email],
+        )
+    except Exception:  # the acceptance stands; the coordinator still phones the message through
+        log.exception("could not email offer %s", offer_id)
+        return False
+    Offer.objects.filter(pk=offer_id).update(patient_notified_at=timezone.now())
+    return True

@@ -1,0 +1,60 @@
+"""Celery tasks of the attachment workflow: thin, idempotent wrappers over the services."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from attachment.jobs import tracked
+
+TRANSIENT = (OperationalError, ConnectionError)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def run_matching(run_id: int) -> dict:
+    """Carry out a queued matching run. Re-delivered after a crash, a finished run is left alone."""
+    from attachment.matching.db import run_matching as run_in_db
+    from attachment.models import MatchRun
+
+    run = MatchRun.objects.get(pk=run_id)
+    if run.is_done:
+        return run.figures
+    with tracked("matching_run") as job:
+        run_in_db(run)
+        job.summary = f"Run {run.pk}: {run.figures.get('proposed', 0)} proposals"
+        job.figures = run.figures
+    return run.figures
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def scheduled_matching() -> dict:
+    """A region-wide run on the schedule (disabled until an administrator enables it)."""
+    from attachment.matching.db import run_matching as run_in_db
+    from attachment.models import MatchRun
+
+    run = MatchRun.objects.create(parameters={"division": None, "community": None}, phase="Queued")
+    with tracked("matching_run") as job:
+        run_in_db(run)
+        job.summary = f"Scheduled run {run.pk}: {run.figures.get('proposed', 0)} proposals"
+        job.figures = run.figures
+    return run.figures
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def expire_offers() -> int:
+    from attachment import services
+
+    with tracked("offer_expiry") as job:
+        count = services.expire_offers()
+        job.summary = f"{count} offers expired"
+        job.figures = {"expired": count}
+    return count
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def refresh_capacity() -> dict:
+    from attachment.capacity_refresh import recompute_open_capacity
+
+    with tracked("capacity_refresh") as job:
+        report = recompute_open_capacity()
+        job.summary = report.summary
+        job.figures = report.as_figures()
+    return job.figures

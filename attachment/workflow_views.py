@@ -1,0 +1,339 @@
+"""Pages of the attachment workflow.
+
+Coordinators: matching runs, proposals, offers, the patient's answer.
+MOAs and providers: the offers inbox of the providers they act for.
+The public: the household's own answer to an offer, by reference code and date of birth.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
+
+from attachment import audit, roles, selectors, services
+from attachment.forms import (
+    DeclineForm,
+    MeetAndGreetForm,
+    OfferLookupForm,
+    PatientAnswerForm,
+    ProposalFilterForm,
+    RunForm,
+    SkipForm,
+    WithdrawForm,
+)
+from attachment.models import Offer
+
+CLINIC_ROLES = (roles.MOA, roles.PROVIDER, roles.CLINIC_LEAD)
+PAGE_SIZE = 50
+
+
+def _audit_list(request, object_type, summary):
+    audit.record(user=request.user, action="view", object_type=object_type, object_id="list",
+                 request=request, summary=summary)
+
+
+# --- coordinator: matching runs ---------------------------------------------------------
+
+@roles.role_required(roles.COORDINATOR)
+def runs(request):
+    form = RunForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        division, community = form.cleaned_data["division"], form.cleaned_data["community"]
+        roles.require_division(request.user, division.pk)
+        run = services.start_run(by=request.user, division_id=division.pk,
+                                 community_id=community.pk if community else None, request=request)
+        messages.success(request, f"Matching run {run.pk} started for {community or division}.")
+        return redirect("workflow:run", pk=run.pk)
+    page = Paginator(selectors.runs_for(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "workflow/runs.html", {"form": form, "page": page, "show_errors": request.method == "POST"})
+
+
+@roles.role_required(roles.COORDINATOR)
+def run_detail(request, pk):
+    run = selectors.run_for(request.user, pk)
+    return render(request, "workflow/run.html", {"run": run, **_run_context(run)})
+
+
+@roles.role_required(roles.COORDINATOR)
+def run_progress(request, pk):
+    """The part of the run page that htmx polls while the run is going."""
+    run = selectors.run_for(request.user, pk)
+    return render(request, "workflow/_run_progress.html", {"run": run, **_run_context(run)})
+
+
+def _run_context(run):
+    from registries.models import Community, Division
+
+    params = run.parameters or {}
+    area = "All divisions"
+    if params.get("community"):
+        area = str(Community.objects.filter(pk=params["community"]).first() or "")
+    elif params.get("division"):
+        area = str(Division.objects.filter(pk=params["division"]).first() or "")
+    return {"area": area}
+
+
+# --- coordinator: proposals -------------------------------------------------------------
+
+@roles.role_required(roles.COORDINATOR)
+def proposals(request):
+    filters = ProposalFilterForm(request.GET or None, user=request.user)
+    community = run_id = None
+    if filters.is_valid():
+        community, run_id = filters.cleaned_data["community"], filters.cleaned_data["run"]
+    qs = selectors.proposals_for(request.user, community=community, run_id=run_id)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_list(request, "attachment.Proposal", f"Viewed proposals, page {page.number}")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "workflow/proposals.html", {"filters": filters, "page": page, "query": query.urlencode()})
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def send_offers(request):
+    ids = [i for i in request.POST.getlist("proposal") if i.isdigit()]
+    # Only proposals in the coordinator's divisions; anything else is silently not theirs to send.
+    allowed = list(
+        selectors.proposals_for(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    if not allowed:
+        messages.error(request, "Choose at least one proposal to send.")
+        return redirect(request.POST.get("next") or reverse("workflow:proposals"))
+    offers, problems = services.send_offers(allowed, by=request.user, request=request)
+    if offers:
+        messages.success(request, f"{len(offers)} offer{'s' if len(offers) != 1 else ''} sent to the clinics.")
+    for problem in problems:
+        messages.error(request, problem)
+    return redirect(_safe_next(request, reverse("workflow:proposals")))
+
+
+def _safe_next(request, default):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@roles.role_required(roles.COORDINATOR)
+def skip(request, pk):
+    proposal = selectors.proposal_for(request.user, pk)
+    form = SkipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.skip_proposal(proposal.pk, by=request.user, reason=form.cleaned_data["reason"],
+                                   never_again=form.cleaned_data["never_again"], request=request)
+        except services.WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Proposal for {proposal.registration.reference_code} skipped; "
+                                      "the places went back to the provider.")
+        return redirect("workflow:proposals")
+    if request.method == "GET":
+        audit.record(user=request.user, action="view", obj=proposal, request=request, summary="Viewed a proposal")
+    return render(request, "workflow/skip.html", {"proposal": proposal, "form": form,
+                                                  "show_errors": request.method == "POST"})
+
+
+# --- coordinator: offers ------------------------------------------------------------------
+
+@roles.role_required(roles.COORDINATOR)
+def offers(request):
+    status = request.GET.get("status") or "open"
+    if status not in {"open", "all"} | set(Offer.Status.values):
+        status = "open"
+    qs = selectors.coordinator_offers(request.user, status=None if status == "all" else status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_list(request, "attachment.Offer", f"Viewed offers ({status}), page {page.number}")
+    return render(request, "workflow/offers.html", {
+        "page": page, "status": status, "statuses": Offer.Status.choices,
+    })
+
+
+@roles.role_required(roles.COORDINATOR)
+def offer_manage(request, pk):
+    offer = selectors.coordinator_offer(request.user, pk)
+    answer_form = PatientAnswerForm(request.POST if request.POST.get("form") == "answer" else None)
+    withdraw_form = WithdrawForm(request.POST if request.POST.get("form") == "withdraw" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "answer" and answer_form.is_valid():
+                if answer_form.cleaned_data["answer"] == "yes":
+                    services.patient_confirm(offer.pk, by=request.user, request=request)
+                    messages.success(request, f"Attached: {offer.registration.reference_code} is now on "
+                                              f"{offer.provider}'s panel.")
+                else:
+                    services.patient_decline(offer.pk, by=request.user, reason=answer_form.cleaned_data["reason"],
+                                             request=request)
+                    messages.success(request, "The household's decline is recorded; it is back on the waitlist.")
+                return redirect("workflow:offer", pk=offer.pk)
+            if request.POST.get("form") == "withdraw" and withdraw_form.is_valid():
+                services.withdraw_offer(offer.pk, by=request.user, reason=withdraw_form.cleaned_data["reason"],
+                                        request=request)
+                messages.success(request, "Offer withdrawn; the household is back on the waitlist.")
+                return redirect("workflow:offer", pk=offer.pk)
+        except services.WorkflowError as exc:
+            messages.error(request, str(exc))
+            return redirect("workflow:offer", pk=offer.pk)
+    else:
+        audit.record(user=request.user, action="view", obj=offer, request=request, summary="Viewed an offer")
+    message = None
+    if offer.status == Offer.Status.CLINIC_ACCEPTED:
+        message = services.patient_message(offer, request.build_absolute_uri(services.confirm_path(offer)))
+    return render(request, "workflow/offer_manage.html", {
+        "offer": offer, "profile": selectors.household_profile(offer.registration), "message": message,
+        "answer_form": answer_form, "withdraw_form": withdraw_form, "show_errors": request.method == "POST",
+    })
+
+
+# --- MOA / provider: the offers inbox ------------------------------------------------------------
+
+@roles.role_required(*CLINIC_ROLES)
+def inbox(request):
+    status = request.GET.get("status") or "open"
+    if status not in {"open", "all"} | set(Offer.Status.values):
+        status = "open"
+    qs = selectors.inbox_offers(request.user, status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_list(request, "attachment.Offer", f"Viewed offers inbox ({status}), page {page.number}")
+    return render(request, "workflow/inbox.html", {"page": page, "status": status, "statuses": Offer.Status.choices})
+
+
+@roles.role_required(*CLINIC_ROLES)
+def inbox_offer(request, pk):
+    offer = selectors.inbox_offer(request.user, pk)
+    action = request.POST.get("action")
+    mg_form = MeetAndGreetForm(request.POST if action == "meet" else None,
+                               initial={"at": offer.meet_and_greet_at})
+    decline_form = DeclineForm(request.POST if action == "decline" else None)
+    if request.method == "POST":
+        try:
+            if action == "meet" and mg_form.is_valid():
+                services.book_meet_and_greet(offer.pk, at=mg_form.cleaned_data["at"], by=request.user, request=request)
+                messages.success(request, "Meet-and-greet booked.")
+                return redirect("workflow:inbox_offer", pk=offer.pk)
+            if action == "accept":
+                services.clinic_accept(offer.pk, by=request.user, request=request)
+                messages.success(request, "Accepted. The household is being told and asked to confirm.")
+                return redirect("workflow:inbox_offer", pk=offer.pk)
+            if action == "decline" and decline_form.is_valid():
+                services.clinic_decline(offer.pk, by=request.user, reason=decline_form.cleaned_data["reason"],
+                                        request=request)
+                messages.success(request, "Declined. The household goes back to the waitlist.")
+                return redirect("workflow:inbox")
+        except services.WorkflowError as exc:
+            messages.error(request, str(exc))
+            return redirect("workflow:inbox_offer", pk=offer.pk)
+    else:
+        audit.record(user=request.user, action="view", obj=offer, request=request,
+                     summary="Viewed an offer in the clinic inbox")
+    return render(request, "workflow/inbox_offer.html", {
+        "offer": offer, "profile": selectors.household_profile(offer.registration),
+        "mg_form": mg_form, "decline_form": decline_form, "show_errors": request.method == "POST",
+    })
+
+
+# --- the public: the household answers --------------------------------------------------------
+
+LOOKUP_GROUP = "workflow.offer_lookup"
+VERIFIED_SESSION_KEY = "attach_offer_verified"
+VERIFIED_SECONDS = 15 * 60
+# Every verification takes at least this long, found or not, so timing tells nothing.
+MIN_VERIFY_SECONDS = 0.25
+
+
+def _code_key(group, request):
+    from patients.lookup import normalize_code
+
+    return "code:" + normalize_code(request.POST.get("reference_code", ""))
+
+
+def _usage(request, key, increment):
+    return get_usage(request, group=LOOKUP_GROUP, key=key, rate=settings.ATTACH_LOOKUP_RATE,
+                     method="POST", increment=increment)
+
+
+def _refused(request):
+    for key in ("ip", _code_key):
+        usage = _usage(request, key, increment=False)
+        if usage and usage["count"] >= usage["limit"]:
+            return True
+    return False
+
+
+def _verified_code(request):
+    entry = request.session.get(VERIFIED_SESSION_KEY) or {}
+    if entry.get("until", 0) > time.time():
+        return entry.get("code")
+    return None
+
+
+def respond(request, reference):
+    """/offer/<reference>/: verify with the reference code and a date of birth, then answer."""
+    from patients.lookup import normalize_code, verify
+    from patients.models import Registration
+
+    reference = normalize_code(reference)
+    verified = _verified_code(request) == reference
+    if not verified:
+        form = OfferLookupForm(request.POST or None, initial={"reference_code": reference})
+        refused = False
+        if request.method == "POST":
+            started = time.monotonic()
+            if _refused(request):
+                refused = True
+            elif form.is_valid():
+                registration = verify(form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
+                if registration is not None and registration.reference_code == reference:
+                    request.session[VERIFIED_SESSION_KEY] = {"code": reference, "until": time.time() + VERIFIED_SECONDS}
+                    audit.record(user=None, action="view", obj=registration, request=request,
+                                 summary="Household opened its offer page")
+                    _pad(started)
+                    return redirect("workflow:respond", reference=reference)
+                _usage(request, "ip", increment=True)
+                _usage(request, _code_key, increment=True)
+                form.add_error(None, "We could not find an offer for that reference code and date of birth. "
+                                     "Check both and try again.")
+            _pad(started)
+        status = 429 if refused else 200
+        return render(request, "workflow/respond_lookup.html",
+                      {"form": form, "reference": reference, "refused": refused,
+                       "show_errors": request.method == "POST"}, status=status)
+
+    registration = Registration.objects.get(reference_code=reference)
+    offer = selectors.open_offer_for_registration(registration)
+    form = PatientAnswerForm(request.POST or None)
+    if request.method == "POST" and offer is not None and form.is_valid():
+        try:
+            if form.cleaned_data["answer"] == "yes":
+                services.patient_confirm(offer.pk, by=None, request=request)
+                messages.success(request, f"Thank you. You are now a patient of {offer.provider} at {offer.clinic}. "
+                                          "The clinic will contact you.")
+            else:
+                services.patient_decline(offer.pk, by=None, reason=form.cleaned_data["reason"], request=request)
+                messages.success(request, "Thank you. Your answer is recorded and you keep your place on the waitlist.")
+        except services.WorkflowError as exc:
+            messages.error(request, str(exc))
+        request.session.pop(VERIFIED_SESSION_KEY, None)
+        return redirect("workflow:respond_done")
+    return render(request, "workflow/respond.html", {
+        "offer": offer, "form": form, "registration": registration, "show_errors": request.method == "POST",
+    })
+
+
+def respond_done(request):
+    return render(request, "workflow/respond_done.html")
+
+
+def _pad(started):
+    spent = time.monotonic() - started
+    if spent < MIN_VERIFY_SECONDS:
+        time.sleep(MIN_VERIFY_SECONDS - spent)
+

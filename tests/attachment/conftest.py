@@ -1,0 +1,38 @@
+"""Helpers for the workflow tests: providers with declared places, runs, offers."""
+
+import pytest
+
+from attachment import services
+from attachment.matching.db import run_matching
+from attachment.models import MatchRun, Proposal
+from providers.capacity import declare_capacity
+from tests.factories import ProviderFactory, household
+
+
+def accepting_provider(clinic, places, **fields):
+    """A provider of `clinic` serving the clinic's community, with `places` declared."""
+    provider = ProviderFactory(clinic=clinic, **fields)
+    declare_capacity(provider, accepting=True, new_patients=places)
+    provider.refresh_from_db()
+    return provider
+
+
+def run(user=None, **parameters) -> MatchRun:
+    match_run = MatchRun.objects.create(
+        started_by=user, parameters={"division": parameters.get("division"), "community": parameters.get("community")}
+    )
+    run_matching(match_run)
+    match_run.refresh_from_db()
+    return match_run
+
+
+def offer_for(registration, by):
+    """Run matching and send the registration's proposal as an offer."""
+    run(by)
+    proposal = Proposal.objects.get(registration=registration, status=Proposal.Status.PROPOSED)
+    return services.send_offer(proposal.pk, by=by)
+
+
+@pytest.fixture
+def waiting_household(kamloops):
+    return household(2, community=kamloops, languages=["pa"])
