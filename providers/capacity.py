@@ -8,6 +8,7 @@ Every change goes through these functions, which lock the provider row
 from django.db import transaction
 from django.db.models import F
 
+from attachment import audit
 from providers.models import CapacityDeclaration, Provider
 
 
@@ -61,6 +62,7 @@ def declare_capacity(
     desired_panel_size: int | None = None,
     complexity: str = CapacityDeclaration.Complexity.MODERATE,
     note: str = "",
+    request=None,
 ) -> CapacityDeclaration:
     """Record a new declaration; it replaces the open capacity (places since count from now)."""
     provider = lock_provider(provider.pk)
@@ -77,4 +79,12 @@ def declare_capacity(
         declared_by=by,
     )
     Provider.objects.filter(pk=provider.pk).update(accepting=accepting, open_capacity=new_patients)
+    audit.record(
+        user=by, action="update", obj=provider, request=request,
+        summary=f"Capacity declared: {'accepting' if accepting else 'not accepting'}, {new_patients} new patients",
+        changes={
+            "accepting": accepting, "new_patients": new_patients, "monthly_intake": monthly_intake,
+            "desired_panel_size": desired_panel_size, "complexity": complexity, "declaration": declaration.pk,
+        },
+    )
     return declaration

@@ -1,0 +1,166 @@
+"""Clinic and Provider Registry writes: delegation, profiles, clinic pages and staff.
+
+Delegation is the MOA's whole scope: `act_for_provider` is granted when the delegate
+accepts and removed in the same transaction that ends it, so access stops at once.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from attachment import audit, roles
+from providers.models import Clinic, ClinicMembership, Delegation, Provider
+
+PROFILE_FIELDS = ["kind", "practitioner_number", "first_name", "last_name", "gender", "languages", "declines_needs"]
+CLINIC_FIELDS = [
+    "name", "community_id", "address", "postal_code", "phone", "fax", "email", "hours", "languages",
+    "accessibility_notes",
+]
+
+
+class DelegationError(ValidationError):
+    pass
+
+
+def eligible_delegates(provider: Provider):
+    """Staff of the provider's clinics, who are the people a provider may endorse."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model().objects.filter(clinic_memberships__clinic__in=provider.clinics.all(), is_active=True)
+        .exclude(pk=provider.user_id or 0)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@transaction.atomic
+def endorse(provider: Provider, delegate, *, by, request=None) -> Delegation:
+    """The provider endorses a staff member of one of their clinics to act for them."""
+    if provider.user_id != by.pk:
+        raise PermissionDenied("Only the provider can endorse someone to act for them.")
+    if not eligible_delegates(provider).filter(pk=delegate.pk).exists():
+        raise DelegationError({"delegate": "Choose a staff member of one of your clinics."})
+    Provider.objects.select_for_update().get(pk=provider.pk)
+    if Delegation.objects.filter(provider=provider, delegate=delegate).exclude(status=Delegation.Status.ENDED).exists():
+        raise DelegationError({"delegate": "This person already has an endorsement from you."})
+    delegation = Delegation.objects.create(provider=provider, delegate=delegate, endorsed_by=by)
+    audit.record(user=by, action="delegation", obj=delegation, request=request,
+                 summary=f"{provider} endorsed {delegate.get_username()} to act for them")
+    return delegation
+
+
+@transaction.atomic
+def accept(delegation: Delegation, *, by, request=None) -> Delegation:
+    """The endorsed staff member accepts; from now on they act for the provider."""
+    delegation = Delegation.objects.select_for_update().select_related("provider").get(pk=delegation.pk)
+    if delegation.delegate_id != by.pk:
+        raise PermissionDenied("Only the person endorsed can accept.")
+    if delegation.status != Delegation.Status.ENDORSED:
+        raise DelegationError(f"This delegation is {delegation.get_status_display().lower()}.")
+    delegation.status = Delegation.Status.ACTIVE
+    delegation.accepted_at = timezone.now()
+    delegation.save(update_fields=["status", "accepted_at"])
+    roles.add_role(by, roles.MOA)
+    roles.grant_provider(by, delegation.provider)
+    audit.record(user=by, action="delegation", obj=delegation, request=request,
+                 summary=f"{by.get_username()} accepted to act for {delegation.provider}")
+    return delegation
+
+
+@transaction.atomic
+def end(delegation: Delegation, *, by, reason: str = "", request=None) -> Delegation:
+    """Either side ends the delegation; the access goes in the same transaction."""
+    delegation = Delegation.objects.select_for_update().select_related("provider", "delegate").get(pk=delegation.pk)
+    if by.pk not in (delegation.delegate_id, delegation.provider.user_id) and not roles.has_role(by, roles.ADMINISTRATOR):
+        raise PermissionDenied("Only the provider or the delegate can end a delegation.")
+    if delegation.status == Delegation.Status.ENDED:
+        raise DelegationError("This delegation has already ended.")
+    delegation.status = Delegation.Status.ENDED
+    delegation.ended_at = timezone.now()
+    delegation.ended_by = by
+    delegation.save(update_fields=["status", "ended_at", "ended_by"])
+    roles.revoke_provider(delegation.delegate, delegation.provider)
+    audit.record(user=by, action="delegation", obj=delegation, request=request, reason=reason,
+                 summary=f"Delegation of {delegation.provider} to {delegation.delegate.get_username()} ended")
+    return delegation
+
+
+@transaction.atomic
+def update_provider_profile(provider: Provider, *, data: dict, communities=None, by, request=None) -> Provider:
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    before = audit.snapshot(provider, PROFILE_FIELDS)
+    before_communities = sorted(provider.communities.values_list("pk", flat=True))
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(provider, name, data[name])
+    provider.full_clean(exclude=["user", "clinics", "communities"])
+    provider.save()
+    changes = audit.diff(provider, before, PROFILE_FIELDS)
+    if communities is not None:
+        provider.communities.set(communities)
+        after = sorted(c.pk for c in communities)
+        if after != before_communities:
+            changes["communities"] = [before_communities, after]
+    audit.record(user=by, action="update", obj=provider, request=request, summary="Provider profile updated",
+                 changes=changes)
+    return provider
+
+
+@transaction.atomic
+def update_clinic(clinic: Clinic, *, data: dict, by, request=None) -> Clinic:
+    clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    before = audit.snapshot(clinic, CLINIC_FIELDS)
+    for name in CLINIC_FIELDS:
+        if name in data:
+            setattr(clinic, name, data[name])
+    clinic.full_clean()
+    clinic.save()
+    audit.record(user=by, action="update", obj=clinic, request=request, summary="Clinic profile updated",
+                 changes=audit.diff(clinic, before, CLINIC_FIELDS))
+    return clinic
+
+
+@transaction.atomic
+def add_staff(clinic: Clinic, user, *, role: str, by, request=None) -> ClinicMembership:
+    membership, created = ClinicMembership.objects.get_or_create(clinic=clinic, user=user, defaults={"role": role})
+    if not created:
+        raise ValidationError({"username": "This person is already on the clinic's staff."})
+    roles.add_role(user, roles.CLINIC_LEAD if role == ClinicMembership.Role.LEAD else roles.MOA)
+    if role == ClinicMembership.Role.LEAD:
+        from guardian.shortcuts import assign_perm
+
+        assign_perm("providers.manage_clinic", user, clinic)
+    audit.record(user=by, action="create", obj=membership, request=request,
+                 summary=f"{user.get_username()} added to {clinic} as {membership.get_role_display()}")
+    return membership
+
+
+@transaction.atomic
+def remove_staff(membership: ClinicMembership, *, by, request=None) -> None:
+    """Leaving the clinic ends every delegation the person holds from its providers."""
+    membership = ClinicMembership.objects.select_for_update().select_related("clinic", "user").get(pk=membership.pk)
+    clinic, user = membership.clinic, membership.user
+    if membership.role == ClinicMembership.Role.LEAD:
+        from guardian.shortcuts import remove_perm
+
+        remove_perm("providers.manage_clinic", user, clinic)
+    open_delegations = Delegation.objects.filter(delegate=user, provider__clinics=clinic).exclude(
+        status=Delegation.Status.ENDED
+    )
+    for delegation in open_delegations:
+        _end_by_clinic(delegation, by=by, clinic=clinic, request=request)
+    audit.record(user=by, action="update", obj=clinic, request=request,
+                 summary=f"{user.get_username()} removed from the staff of {clinic}")
+    membership.delete()
+
+
+def _end_by_clinic(delegation: Delegation, *, by, clinic, request=None) -> None:
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    delegation.status = Delegation.Status.ENDED
+    delegation.ended_at = timezone.now()
+    delegation.ended_by = by
+    delegation.save(update_fields=["status", "ended_at", "ended_by"])
+    roles.revoke_provider(delegation.delegate, delegation.provider)
+    audit.record(user=by, action="delegation", obj=delegation, request=request,
+                 reason=f"Left the staff of {clinic}", summary="Delegation ended by the clinic lead")

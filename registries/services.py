@@ -1,0 +1,488 @@
+"""Panel Registry writes: uploads (check, load, cancel), one patient added or removed, conflicts and flags resolved.
+
+The bulk load is one transaction of set-based SQL: the valid rows are streamed with
+COPY into a temporary table, then patients, panel entries, conflicts and waitlist flags
+are written with INSERT ... SELECT ... ON CONFLICT. A worker that dies mid-load leaves
+nothing behind (the transaction never commits; the broker re-delivers the task); a
+second load of the same rows finds everything already there and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from attachment import audit
+from patients.models import Patient, Registration
+from providers.models import Provider
+from registries import panel_file
+from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+from registries.phn import normalize_phn, phn_error
+
+log = logging.getLogger("attach.panels")
+
+COPY_CHUNK = 50_000
+# The stored report keeps this many bad rows; the page and the command show them all up to it.
+REPORT_MAX_ERRORS = 20_000
+REPORT_MAX_CONFLICTS = 2_000
+
+
+class PanelError(ValidationError):
+    """A panel change that cannot be made, with a reason a person can act on."""
+
+
+# --- progress (the cache, so the page can read it while the load transaction is open) ---
+
+def progress_key(upload_id: int) -> str:
+    return f"panel-upload:{upload_id}:progress"
+
+
+def set_progress(upload_id: int, percent: int, phase: str) -> None:
+    cache.set(progress_key(upload_id), {"percent": int(percent), "phase": phase}, timeout=6 * 3600)
+
+
+def get_progress(upload_id: int) -> dict:
+    return cache.get(progress_key(upload_id)) or {"percent": 0, "phase": "Waiting for a worker"}
+
+
+# --- storage -------------------------------------------------------------------
+
+def store_file(data: bytes) -> tuple[str, str]:
+    """Keep the file once per content; the load reads exactly the bytes that were checked."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = f"panel_uploads/{digest[:2]}/{digest}.csv"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(data))
+    return digest, path
+
+
+def read_file(upload: PanelUpload) -> bytes:
+    with default_storage.open(upload.stored_path, "rb") as fh:
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != upload.content_hash:
+        raise PanelError("The stored panel file no longer matches what was checked.")
+    return data
+
+
+# --- check -------------------------------------------------------------------
+
+def _stage(cursor, rows: list[tuple], *, progress=None, chunk_size: int = COPY_CHUNK, phase_span=(0, 50)) -> None:
+    """COPY the valid rows into a temporary table dropped at commit (or rollback)."""
+    # ON COMMIT DROP alone is not enough when the caller's transaction is still open (nested atomic).
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.panel_stage, pg_temp.panel_ids")
+    cursor.execute(
+        "CREATE TEMP TABLE panel_stage (line integer, phn varchar(10), last_name text, first_name text,"
+        " date_of_birth date, gender varchar(1), postal_code varchar(7), last_visit date) ON COMMIT DROP"
+    )
+    total = max(len(rows), 1)
+    low, high = phase_span
+    with cursor.copy(
+        "COPY panel_stage (line, phn, last_name, first_name, date_of_birth, gender, postal_code, last_visit)"
+        " FROM STDIN (FORMAT csv)"
+    ) as copy:
+        for done, block in panel_file.copy_csv_chunks(rows, chunk_size):
+            copy.write(block)
+            if progress:
+                progress(low + (high - low) * done // total, f"Staging rows ({done:,} of {len(rows):,})")
+    cursor.execute("ANALYZE panel_stage")
+
+
+def panel_comparison(provider_id: int, rows: list[tuple]) -> dict:
+    """How the valid rows stand against the registry: conflicts, already on this panel, on the waitlist."""
+    if not rows:
+        return {"conflict_count": 0, "conflicts": [], "already_on_panel": 0, "on_waitlist": 0}
+    with transaction.atomic(), connection.cursor() as cursor:
+        _stage(cursor, rows)
+        cursor.execute(
+            """
+            SELECT s.line, s.phn FROM panel_stage s
+              JOIN patients_patient p ON p.phn = s.phn
+              JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL AND e.provider_id <> %s
+             ORDER BY s.line LIMIT %s
+            """,
+            [provider_id, REPORT_MAX_CONFLICTS],
+        )
+        conflicts = [{"line": line, "phn": phn} for line, phn in cursor.fetchall()]
+        cursor.execute(
+            """
+            SELECT count(*) FILTER (WHERE e.provider_id <> %s),
+                   count(*) FILTER (WHERE e.provider_id = %s)
+              FROM panel_stage s
+              JOIN patients_patient p ON p.phn = s.phn
+              JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL
+            """,
+            [provider_id, provider_id],
+        )
+        conflict_count, already = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT count(*) FROM panel_stage s
+              JOIN patients_patient p ON p.phn = s.phn
+              JOIN patients_registration r ON r.id = p.registration_id AND r.status IN ('waiting', 'offered')
+            """
+        )
+        (on_waitlist,) = cursor.fetchone()
+        cursor.execute("DROP TABLE panel_stage")
+    return {"conflict_count": conflict_count, "conflicts": conflicts, "already_on_panel": already, "on_waitlist": on_waitlist}
+
+
+def check_file(provider: Provider, data: bytes) -> tuple[panel_file.CheckResult, dict]:
+    """Validate a panel file and compare it with the registry. Writes nothing."""
+    result = panel_file.check(data)
+    report = result.report(max_errors=REPORT_MAX_ERRORS)
+    report.update(panel_comparison(provider.pk, result.rows))
+    return result, report
+
+
+def create_upload(
+    provider: Provider, *, data: bytes, file_name: str, by=None, request=None, checked=None
+) -> PanelUpload:
+    """Check a file and keep it with its report, awaiting the decision to load or cancel.
+
+    `checked` is the (result, report) of an earlier `check_file` of the same bytes.
+    """
+    result, report = checked or check_file(provider, data)
+    digest, path = store_file(data)
+    previous = (
+        PanelUpload.objects.filter(provider=provider, content_hash=digest, status=PanelUpload.Status.LOADED)
+        .order_by("-finished_at")
+        .first()
+    )
+    if previous:
+        report["previously_loaded_at"] = previous.finished_at.isoformat() if previous.finished_at else ""
+    upload = PanelUpload.objects.create(
+        provider=provider,
+        uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+        file_name=(file_name or "panel.csv")[:255],
+        content_hash=digest,
+        stored_path=path,
+        status=PanelUpload.Status.CHECKED,
+        rows_read=result.rows_read,
+        rows_valid=result.rows_valid,
+        report=report,
+    )
+    audit.record(
+        user=by, action="create", obj=upload, request=request,
+        summary=f"Panel file checked for {provider}: {result.rows_read} rows read, {result.rows_valid} valid",
+    )
+    return upload
+
+
+# --- decide: load or cancel ---------------------------------------------------------
+
+@transaction.atomic
+def request_load(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
+    """Mark the upload for loading and queue the Celery load once this transaction commits."""
+    upload = PanelUpload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status != PanelUpload.Status.CHECKED:
+        raise PanelError(f"This upload is {upload.get_status_display().lower()}; it cannot be loaded now.")
+    if upload.rows_valid == 0:
+        raise PanelError("The file has no valid rows to load.")
+    upload.status = PanelUpload.Status.LOADING
+    upload.load_requested_at = timezone.now()
+    upload.load_requested_by = by if getattr(by, "is_authenticated", False) else None
+    upload.save(update_fields=["status", "load_requested_at", "load_requested_by"])
+    set_progress(upload.pk, 0, "Waiting for a worker")
+    audit.record(user=by, action="status", obj=upload, request=request, summary="Panel load requested (valid rows)")
+
+    from registries.tasks import load_panel_upload
+
+    transaction.on_commit(lambda: load_panel_upload.delay(upload.pk))
+    return upload
+
+
+@transaction.atomic
+def cancel_upload(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
+    upload = PanelUpload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status != PanelUpload.Status.CHECKED:
+        raise PanelError(f"This upload is {upload.get_status_display().lower()}; it cannot be cancelled.")
+    upload.status = PanelUpload.Status.CANCELLED
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "finished_at"])
+    audit.record(user=by, action="status", obj=upload, request=request, summary="Panel upload cancelled; nothing loaded")
+    return upload
+
+
+def mark_failed(upload_id: int, error: str) -> None:
+    """Outside the failed load's transaction, so the failure itself is kept."""
+    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
+        status=PanelUpload.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+    )
+    set_progress(upload_id, 100, "Failed: nothing was loaded")
+
+
+# --- load ----------------------------------------------------------------------
+
+LOAD_SQL = [
+    (
+        "patients",
+        # Existing people keep the details the registry already has; the file only adds new ones.
+        """
+        INSERT INTO patients_patient (phn, first_name, last_name, date_of_birth, gender, postal_code,
+                                      is_primary_contact, created_at)
+        SELECT phn, first_name, last_name, date_of_birth, coalesce(gender, ''), coalesce(postal_code, ''),
+               false, %(now)s
+          FROM panel_stage
+        ON CONFLICT (phn) DO NOTHING
+        """,
+    ),
+    (
+        "resolve",
+        """
+        CREATE TEMP TABLE panel_ids ON COMMIT DROP AS
+        SELECT p.id AS patient_id, p.registration_id, s.last_visit
+          FROM panel_stage s JOIN patients_patient p ON p.phn = s.phn
+        """,
+    ),
+    ("analyze", "ANALYZE panel_ids"),
+    (
+        "last_visits",
+        """
+        UPDATE registries_panelentry e SET last_visit = i.last_visit
+          FROM panel_ids i
+         WHERE e.patient_id = i.patient_id AND e.provider_id = %(provider)s AND e.ended_at IS NULL
+           AND i.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < i.last_visit)
+        """,
+    ),
+    (
+        "conflicts",
+        """
+        INSERT INTO registries_panelconflict (patient_id, existing_entry_id, claiming_provider_id, upload_id,
+                                              claimed_last_visit, created_at, resolution, resolution_note)
+        SELECT i.patient_id, e.id, %(provider)s, %(upload)s, i.last_visit, %(now)s, '', ''
+          FROM panel_ids i
+          JOIN registries_panelentry e ON e.patient_id = i.patient_id AND e.ended_at IS NULL
+         WHERE e.provider_id <> %(provider)s
+        ON CONFLICT (patient_id, claiming_provider_id) WHERE resolved_at IS NULL DO NOTHING
+        """,
+    ),
+    (
+        "entries",
+        """
+        INSERT INTO registries_panelentry (patient_id, provider_id, since, source, last_visit, created_at,
+                                           created_by_id, end_reason)
+        SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
+          FROM panel_ids i
+         WHERE NOT EXISTS (SELECT 1 FROM registries_panelentry e
+                            WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
+        ON CONFLICT (patient_id) WHERE ended_at IS NULL DO NOTHING
+        """,
+    ),
+    (
+        "flags",
+        """
+        INSERT INTO registries_waitlistflag (patient_id, registration_id, division_id, provider_id, upload_id,
+                                             created_at, resolution_note)
+        SELECT i.patient_id, r.id, r.division_id, %(provider)s, %(upload)s, %(now)s, ''
+          FROM panel_ids i JOIN patients_registration r ON r.id = i.registration_id
+         WHERE r.status IN ('waiting', 'offered')
+        ON CONFLICT (patient_id, provider_id) WHERE resolved_at IS NULL DO NOTHING
+        """,
+    ),
+]
+PHASE_LABELS = {
+    "patients": "Adding new patients",
+    "resolve": "Matching patients",
+    "analyze": "Matching patients",
+    "last_visits": "Updating last visits",
+    "conflicts": "Recording conflicts with other panels",
+    "entries": "Adding panel entries",
+    "flags": "Flagging patients on the waitlist",
+}
+
+
+def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK) -> PanelUpload:
+    """Load the valid rows of a checked upload. The service the Celery task (and the command) call.
+
+    `progress(percent, phase)` is called between chunks and phases; by default it
+    writes the cache the page polls. An exception anywhere rolls everything back.
+    """
+    report_progress = progress or (lambda percent, phase: set_progress(upload_id, percent, phase))
+    with transaction.atomic():
+        upload = PanelUpload.objects.select_for_update().select_related("provider").get(pk=upload_id)
+        if upload.status == PanelUpload.Status.LOADED:
+            return upload  # a re-delivered task: the work is done
+        if upload.status != PanelUpload.Status.LOADING:
+            raise PanelError(f"Upload {upload_id} is {upload.status}, not waiting to load.")
+        report_progress(1, "Reading the file")
+        result = panel_file.check(read_file(upload))
+        now = timezone.now()
+        params = {
+            "provider": upload.provider_id,
+            "upload": upload.pk,
+            "user": upload.load_requested_by_id or upload.uploaded_by_id,
+            "now": now,
+            "today": timezone.localdate(now),
+        }
+        figures = {}
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            _stage(cursor, result.rows, progress=report_progress, chunk_size=chunk_size, phase_span=(2, 50))
+            step = 50 // len(LOAD_SQL)
+            for n, (phase, sql) in enumerate(LOAD_SQL):
+                report_progress(50 + n * step, PHASE_LABELS[phase])
+                cursor.execute(sql, params)
+                figures[phase] = cursor.rowcount
+            cursor.execute("DROP TABLE panel_stage, panel_ids")
+        report = dict(upload.report)
+        report["load"] = {
+            "new_patients": figures["patients"],
+            "entries_added": figures["entries"],
+            "last_visits_updated": figures["last_visits"],
+            "new_conflicts": figures["conflicts"],
+            "waitlist_flags": figures["flags"],
+        }
+        upload.report = report
+        upload.rows_loaded = figures["entries"]
+        upload.status = PanelUpload.Status.LOADED
+        upload.finished_at = timezone.now()
+        upload.save(update_fields=["report", "rows_loaded", "status", "finished_at"])
+        audit.record(
+            user=upload.load_requested_by or upload.uploaded_by, action="update", obj=upload,
+            summary=(
+                f"Panel of {upload.provider} loaded: {figures['entries']} entries added, "
+                f"{figures['patients']} new patients, {figures['conflicts']} conflicts, {figures['flags']} waitlist flags"
+            ),
+        )
+        transaction.on_commit(lambda: set_progress(upload_id, 100, "Loaded"))
+    return upload
+
+
+# --- one patient at a time (fee code 98990) and removal ---------------------------------
+
+@dataclass
+class AddResult:
+    entry: PanelEntry | None = None
+    conflict: PanelConflict | None = None
+    flagged: bool = False
+
+
+@transaction.atomic
+def add_patient(
+    provider: Provider,
+    *,
+    phn: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: datetime.date,
+    gender: str = "",
+    postal_code: str = "",
+    by=None,
+    request=None,
+) -> AddResult:
+    """Add one patient to a panel as the 98990 attachment code does.
+
+    A patient already on another panel is not moved: the claim goes to the coordinators.
+    """
+    phn = normalize_phn(phn)
+    reason = phn_error(phn)
+    if reason:
+        raise PanelError({"phn": reason})
+    patient, created = Patient.objects.get_or_create(
+        phn=phn,
+        defaults={
+            "first_name": first_name, "last_name": last_name, "date_of_birth": date_of_birth,
+            "gender": gender, "postal_code": postal_code,
+        },
+    )
+    # Serialises two people adding the same person at once.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not created and patient.date_of_birth != date_of_birth:
+        raise PanelError({"date_of_birth": "The date of birth does not match the registry's record for this PHN."})
+    result = AddResult()
+    current = PanelEntry.objects.filter(patient=patient, ended_at__isnull=True).first()
+    if current and current.provider_id == provider.pk:
+        raise PanelError({"phn": "This patient is already on this panel."})
+    if current:
+        result.conflict, _ = PanelConflict.objects.get_or_create(
+            patient=patient, claiming_provider=provider, resolved_at__isnull=True,
+            defaults={"existing_entry": current},
+        )
+        audit.record(user=by, action="create", obj=result.conflict, request=request,
+                     summary=f"Claim by {provider} sent to coordinators: patient is on another panel")
+    else:
+        result.entry = PanelEntry.objects.create(
+            patient=patient, provider=provider, since=timezone.localdate(),
+            source=PanelEntry.Source.FEE_CODE, created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        audit.record(user=by, action="create", obj=result.entry, request=request,
+                     summary=f"Added to the panel of {provider} (98990)")
+    registration = patient.registration
+    if registration and registration.status in Registration.OPEN_STATUSES:
+        _, result.flagged = WaitlistFlag.objects.get_or_create(
+            patient=patient, provider=provider, resolved_at__isnull=True,
+            defaults={"registration": registration, "division_id": registration.division_id},
+        )
+    return result
+
+
+@transaction.atomic
+def remove_patient(entry: PanelEntry, *, reason: str, by=None, request=None) -> PanelEntry:
+    """End a panel entry; it is kept, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PanelError({"reason": "Say why the patient leaves the panel."})
+    entry = PanelEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.ended_at is not None:
+        raise PanelError("This patient has already left the panel.")
+    entry.ended_at = timezone.now()
+    entry.end_reason = reason[:200]
+    entry.save(update_fields=["ended_at", "end_reason"])
+    audit.record(user=by, action="update", obj=entry, request=request, reason=reason,
+                 summary=f"Removed from the panel of {entry.provider}")
+    return entry
+
+
+# --- coordinators: conflicts and waitlist flags -----------------------------------------
+
+@transaction.atomic
+def resolve_conflict(conflict: PanelConflict, *, resolution: str, note: str = "", by=None, request=None) -> PanelConflict:
+    conflict = PanelConflict.objects.select_for_update().select_related("claiming_provider").get(pk=conflict.pk)
+    if conflict.resolved_at:
+        raise PanelError("This conflict has already been resolved.")
+    if resolution not in PanelConflict.Resolution.values:
+        raise PanelError({"resolution": "Choose how to resolve the conflict."})
+    if resolution == PanelConflict.Resolution.MOVED:
+        existing = PanelEntry.objects.select_for_update().get(pk=conflict.existing_entry_id)
+        if existing.ended_at is None:
+            existing.ended_at = timezone.now()
+            existing.end_reason = f"Moved to {conflict.claiming_provider} (panel conflict resolved)"[:200]
+            existing.save(update_fields=["ended_at", "end_reason"])
+        elif PanelEntry.objects.filter(patient_id=conflict.patient_id, ended_at__isnull=True).exists():
+            raise PanelError("The patient is on another panel now; this conflict is out of date.")
+        PanelEntry.objects.create(
+            patient_id=conflict.patient_id, provider=conflict.claiming_provider, since=timezone.localdate(),
+            source=PanelEntry.Source.UPLOAD if conflict.upload_id else PanelEntry.Source.FEE_CODE,
+            last_visit=conflict.claimed_last_visit, created_by=by,
+        )
+    conflict.resolution = resolution
+    conflict.resolution_note = (note or "")[:300]
+    conflict.resolved_at = timezone.now()
+    conflict.resolved_by = by
+    conflict.save(update_fields=["resolution", "resolution_note", "resolved_at", "resolved_by"])
+    audit.record(user=by, action="update", obj=conflict, request=request, reason=note,
+                 summary=f"Panel conflict resolved: {conflict.get_resolution_display()}")
+    return conflict
+
+
+@transaction.atomic
+def resolve_flag(flag: WaitlistFlag, *, note: str = "", by=None, request=None) -> WaitlistFlag:
+    flag = WaitlistFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.resolved_at:
+        raise PanelError("This flag has already been reviewed.")
+    flag.resolved_at = timezone.now()
+    flag.resolved_by = by
+    flag.resolution_note = (note or "")[:300]
+    flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    audit.record(user=by, action="update", obj=flag, request=request, reason=note,
+                 summary="Waitlist flag from a panel upload reviewed")
+    return flag

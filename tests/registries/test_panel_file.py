@@ -1,0 +1,151 @@
+"""The panel file parser and validator (shared/formats/panel-upload.md), without the database."""
+
+import datetime
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+from registries import panel_file
+from registries.phn import make_phn
+
+TODAY = datetime.date(2026, 6, 1)
+
+
+def phns(n, start=20_000_000):
+    out, serial = [], start
+    while len(out) < n:
+        p = make_phn(serial)
+        serial += 1
+        if p:
+            out.append(p)
+    return out
+
+
+def check(text: str, **kw):
+    return panel_file.check(text.encode("utf-8"), today=TODAY, **kw)
+
+
+def errors(result):
+    return [(e.line, e.column, e.reason) for e in result.all_errors]
+
+
+def test_clean_file_with_bom_crlf_any_order_unknown_columns_and_odd_header_case():
+    a, b = phns(2)
+    text = (
+        "\ufeff Last_Name ,PHN,First_Name,Clinic Chart No,DATE_OF_BIRTH,gender,postal_code,last_visit\r\n"
+        f'"O\'Brien, Jr.",{a[:4]} {a[4:7]} {a[7:]},Siobhan,A-17,1970-01-31,f,v2c1a1,2026-05-30\r\n'
+        f"Nguyen,{b},An,A-18,2001-12-01,,,\r\n"
+    )
+    result = check(text)
+    assert errors(result) == []
+    assert result.rows_read == 2 and result.rows_valid == 2
+    line, phn, last, first, dob, gender, postal, visit = result.rows[0]
+    assert (line, phn, last, first, dob, gender, postal, visit) == (
+        2, a, "O'Brien, Jr.", "Siobhan", "1970-01-31", "F", "V2C 1A1", "2026-05-30"
+    )
+    assert result.rows[1][panel_file.GENDER] == "" and result.rows[1][panel_file.LAST_VISIT] == ""
+
+
+def test_every_bad_row_kind_is_reported_with_line_and_column():
+    good, dup, p3 = phns(3)
+    bad_check = good[:-1] + str((int(good[-1]) + 1) % 10)
+    text = "\n".join([
+        "phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit",
+        f"{good},Ames,Ann,1980-01-01,F,V2C 1A1,2026-01-01",    # 2 ok
+        f"{bad_check},Bell,Bo,1980-01-01,,,",                   # 3 check digit
+        "12345,Cole,Cy,1980-01-01,,,",                          # 4 not 10 digits
+        "8123456789,Cole,Cy,1980-01-01,,,",                     # 5 does not begin with 9
+        ",Dunn,Di,1980-01-01,,,",                                # 6 missing PHN
+        f"{dup},,Ed,1980-01-01,,,",                              # 7 missing last name
+        f"{p3},Fox,,1980-01-01,,,",                              # 8 missing first name
+        f"{phns(1, 30_000_000)[0]},Gray,Gus,,,,",                # 9 missing DOB
+        f"{phns(1, 31_000_000)[0]},Hill,Hal,01/02/1980,,,",      # 10 wrong date format
+        f"{phns(1, 32_000_000)[0]},Ives,Ida,2023-02-30,,,",      # 11 impossible date
+        f"{phns(1, 33_000_000)[0]},Jay,Jo,2027-01-01,,,",        # 12 born in the future
+        f"{phns(1, 34_000_000)[0]},Kay,Kim,1980-01-01,female,,", # 13 bad gender
+        f"{phns(1, 35_000_000)[0]},Lee,Lu,1980-01-01,,Z1A 1A1,", # 14 bad postal code
+        f"{phns(1, 36_000_000)[0]},Moe,Mo,1980-01-01,,,2026-06-02",  # 15 last visit in the future
+        f"{phns(1, 37_000_000)[0]},Ney,Ned,1980-01-01,,,2026-13-01",  # 16 impossible last visit
+        f"{good},Ames,Ann,1980-01-01,,,",                        # 17 same PHN as line 2
+    ]) + "\n"
+    result = check(text)
+    got = {(line, column): reason for line, column, reason in errors(result)}
+    assert set(got) == {
+        (3, "phn"), (4, "phn"), (5, "phn"), (6, "phn"), (7, "last_name"), (8, "first_name"),
+        (9, "date_of_birth"), (10, "date_of_birth"), (11, "date_of_birth"), (12, "date_of_birth"),
+        (13, "gender"), (14, "postal_code"), (15, "last_visit"), (16, "last_visit"), (17, "phn"),
+    }
+    assert "check digit" in got[(3, "phn")]
+    assert "10 digits" in got[(4, "phn")]
+    assert "begins with 9" in got[(5, "phn")]
+    assert "missing" in got[(6, "phn")]
+    assert "YYYY-MM-DD" in got[(10, "date_of_birth")]
+    assert "impossible" in got[(11, "date_of_birth")]
+    assert "future" in got[(12, "date_of_birth")]
+    assert "future" in got[(15, "last_visit")]
+    assert got[(17, "phn")] == "The same PHN is on line 2."
+    assert result.rows_read == 16 and result.rows_valid == 1
+    assert [r[panel_file.LINE] for r in result.rows] == [2]
+
+
+def test_one_row_with_several_bad_fields_reports_each_and_counts_once():
+    result = check("phn,last_name,first_name,date_of_birth\n123,,,\n")
+    assert errors(result) == [
+        (2, "phn", "A Personal Health Number has 10 digits."),
+        (2, "last_name", "The last name is missing."),
+        (2, "first_name", "The first name is missing."),
+        (2, "date_of_birth", "The date of birth is missing."),
+    ]
+    assert result.rows_read == 1 and result.bad_lines == 1
+
+
+def test_line_numbers_follow_quoted_newlines_and_blank_lines():
+    a, b = phns(2)
+    text = (
+        f'phn,last_name,first_name,date_of_birth,notes\n{a},Ames,Al,1980-01-01,"two\nlines"\n\n'
+        f'{b},,Bo,1980-01-01,\n{b[:-1]},"Line\nBreak",Cy,1980-01-01,\n'
+    )
+    result = check(text)
+    assert result.rows_read == 3
+    assert errors(result) == [
+        (5, "last_name", "The last name is missing."),
+        (6, "phn", "A Personal Health Number has 10 digits."),
+        (6, "last_name", "The last name contains a line break or another control character."),
+    ]
+
+
+def test_missing_required_column_is_a_file_error():
+    result = check("phn,surname,first_name,date_of_birth\n9123456789,X,Y,1980-01-01\n")
+    assert errors(result) == [(1, "last_name", "The header has no “last_name” column.")]
+    assert result.rows_valid == 0
+
+
+def test_empty_and_non_utf8_files():
+    assert check("").file_errors[0].reason.startswith("The file is empty")
+    latin = "phn,last_name,first_name,date_of_birth\n9123456789,Ren\xe9e,X,1980-01-01\n".encode("latin-1")
+    result = panel_file.check(latin, today=TODAY)
+    assert [(e.line, e.reason) for e in result.file_errors] == [(2, "The file is not UTF-8 text (save it as CSV UTF-8).")]
+
+
+def test_unterminated_quote_is_reported_not_crashed():
+    a = phns(1)[0]
+    result = check(f'phn,last_name,first_name,date_of_birth\n{a},"Open,Al,1980-01-01\n')
+    # Python's csv reads the rest of the file into the open quote; the row is bad, not silently loaded.
+    assert result.rows_valid == 0 and result.errors
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+def test_names_survive_the_round_trip_to_copy_csv(name):
+    import csv
+    import io
+
+    a = phns(1)[0]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([["phn", "last_name", "first_name", "date_of_birth"], [a, name, "X", "1980-01-01"]])
+    result = panel_file.check(buffer.getvalue().encode(), today=TODAY)
+    if name.strip() and len(name.strip()) <= 100 and not panel_file.CONTROL_RE.search(name.strip()):
+        assert result.rows[0][panel_file.LAST_NAME] == name.strip()
+        block = "".join(text for _, text in panel_file.copy_csv_chunks(result.rows, 10))
+        assert next(csv.reader(io.StringIO(block, newline="")))[panel_file.LAST_NAME] == name.strip()
+    else:
+        assert result.rows_valid == 0

@@ -1,0 +1,168 @@
+"""Bulk panel load: one transaction of set-based SQL, idempotent, conflicts and waitlist flags."""
+
+import pytest
+from django.db import connection
+
+from attachment.models import AuditEvent
+from patients.models import Patient, Registration
+from registries import services
+from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+from tests.factories import PatientFactory, ProviderFactory, household
+from tests.registries.conftest import good_rows, panel_csv, phn_list
+
+pytestmark = pytest.mark.django_db
+
+
+def checked_and_loading(provider, data, by=None):
+    upload = services.create_upload(provider, data=data, file_name="panel.csv", by=by)
+    PanelUpload.objects.filter(pk=upload.pk).update(status=PanelUpload.Status.LOADING)
+    return upload
+
+
+def state():
+    return (
+        Patient.objects.count(),
+        sorted(PanelEntry.objects.values_list("patient_id", "provider_id", "ended_at", "last_visit")),
+        PanelConflict.objects.count(),
+        WaitlistFlag.objects.count(),
+    )
+
+
+def test_file_with_bom_and_crlf_loads(provider, moa, django_capture_on_commit_callbacks):
+    phns = phn_list(3)
+    data = panel_csv(good_rows(phns), eol="\r\n", bom=True)
+    upload = checked_and_loading(provider, data, by=moa)
+    assert (upload.rows_read, upload.rows_valid) == (3, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.load_upload(upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == PanelUpload.Status.LOADED and upload.rows_loaded == 3
+    entries = PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).select_related("patient")
+    assert sorted(e.patient.phn for e in entries) == sorted(phns)
+    assert {e.source for e in entries} == {"upload"}
+    assert Patient.objects.get(phn=phns[0]).postal_code == "V2C 1A1"
+    assert services.get_progress(upload.pk)["percent"] == 100
+    assert AuditEvent.objects.filter(object_type="registries.PanelUpload", object_id=str(upload.pk), action="update").exists()
+
+
+def test_loading_the_same_file_twice_changes_nothing(provider, moa):
+    other = ProviderFactory()
+    on_other = PatientFactory()
+    PanelEntry.objects.create(patient=on_other, provider=other, since="2020-01-01", source="attach")
+    waiting = household(1).members.get()
+    data = panel_csv(good_rows(phn_list(4)) + [
+        f"{on_other.phn},{on_other.last_name},{on_other.first_name},1980-05-17,,,",
+        f"{waiting.phn},{waiting.last_name},{waiting.first_name},1980-05-17,,,",
+    ])
+    first = checked_and_loading(provider, data, by=moa)
+    services.load_upload(first.pk)
+    after_first = state()
+    assert after_first[2:] == (1, 1)  # one conflict, one waitlist flag
+    second = checked_and_loading(provider, data, by=moa)
+    assert second.report["previously_loaded_at"]
+    assert second.report["already_on_panel"] == 5 and second.report["conflict_count"] == 1
+    services.load_upload(second.pk)
+    second.refresh_from_db()
+    assert state() == after_first
+    assert second.rows_loaded == 0 and second.report["load"]["new_patients"] == 0
+
+
+def test_conflict_is_reported_not_moved(provider, moa):
+    other = ProviderFactory()
+    patient = PatientFactory()
+    existing = PanelEntry.objects.create(patient=patient, provider=other, since="2020-01-01", source="attach")
+    data = panel_csv([f"{patient.phn},{patient.last_name},{patient.first_name},1980-05-17,,,2025-01-01"])
+    upload = checked_and_loading(provider, data, by=moa)
+    assert upload.report["conflicts"] == [{"line": 2, "phn": patient.phn}]
+    services.load_upload(upload.pk)
+    existing.refresh_from_db()
+    assert existing.ended_at is None and existing.provider == other
+    conflict = PanelConflict.objects.get()
+    assert (conflict.existing_entry, conflict.claiming_provider, conflict.upload_id) == (existing, provider, upload.pk)
+
+
+def test_waitlisted_patient_on_an_uploaded_panel_is_flagged_for_the_division(provider, moa, thompson):
+    registration = household(2)
+    member = registration.members.first()
+    data = panel_csv([f"{member.phn},{member.last_name},{member.first_name},1980-05-17,,,"])
+    upload = checked_and_loading(provider, data, by=moa)
+    assert upload.report["on_waitlist"] == 1
+    services.load_upload(upload.pk)
+    flag = WaitlistFlag.objects.get()
+    assert (flag.patient, flag.registration, flag.division, flag.provider) == (member, registration, thompson, provider)
+    # They are added to the panel too; the coordinator decides about the waitlist entry.
+    assert PanelEntry.objects.filter(patient=member, provider=provider, ended_at__isnull=True).exists()
+    assert Registration.objects.get(pk=registration.pk).status == "waiting"
+
+
+def test_existing_patient_details_are_kept_and_last_visit_moves_forward_only(provider, moa):
+    patient = PatientFactory(first_name="Keep", last_name="Me")
+    entry = PanelEntry.objects.create(patient=patient, provider=provider, since="2020-01-01", source="attach",
+                                      last_visit="2025-05-01")
+    older = panel_csv([f"{patient.phn},Other,Name,1980-05-17,,,2024-01-01"])
+    services.load_upload(checked_and_loading(provider, older).pk)
+    entry.refresh_from_db()
+    assert str(entry.last_visit) == "2025-05-01"
+    newer = panel_csv([f"{patient.phn},Other,Name,1980-05-17,,,2026-01-02"])
+    services.load_upload(checked_and_loading(provider, newer).pk)
+    entry.refresh_from_db()
+    patient.refresh_from_db()
+    assert str(entry.last_visit) == "2026-01-02" and (patient.first_name, patient.last_name) == ("Keep", "Me")
+
+
+def test_worker_dying_between_chunks_or_phases_leaves_nothing_half_written(provider, moa):
+    data = panel_csv(good_rows(phn_list(7)) + ["123,Bad,Row,1980-01-01,,,"])
+    upload = checked_and_loading(provider, data, by=moa)
+    before = state()
+
+    class WorkerDied(Exception):
+        pass
+
+    for fatal_phase in ("Staging rows (4 of 7)", "Adding panel entries", "Flagging patients on the waitlist"):
+        seen = []
+
+        def progress(percent, phase):
+            seen.append(phase)
+            if phase == fatal_phase:
+                raise WorkerDied(phase)
+
+        with pytest.raises(WorkerDied):
+            services.load_upload(upload.pk, progress=progress, chunk_size=2)
+        assert fatal_phase in seen
+        assert state() == before
+        upload.refresh_from_db()
+        assert upload.status == PanelUpload.Status.LOADING  # the re-delivered task will do it whole
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('pg_temp.panel_stage')")
+            assert cursor.fetchone() == (None,)
+
+    services.load_upload(upload.pk, chunk_size=2)
+    upload.refresh_from_db()
+    assert upload.status == PanelUpload.Status.LOADED and upload.rows_loaded == 7
+    # A re-delivered task after success is a no-op.
+    services.load_upload(upload.pk)
+    assert PanelEntry.objects.count() == 7
+
+
+def test_request_load_and_cancel_follow_the_status(provider, moa, django_capture_on_commit_callbacks):
+    data = panel_csv(good_rows(phn_list(2)))
+    upload = services.create_upload(provider, data=data, file_name="p.csv", by=moa)
+    services.cancel_upload(upload, by=moa)
+    with pytest.raises(services.PanelError):
+        services.request_load(upload, by=moa)
+    upload2 = services.create_upload(provider, data=data, file_name="p.csv", by=moa)
+    assert upload2.stored_path == upload.stored_path  # one stored copy per content
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.request_load(upload2, by=moa)
+    assert len(callbacks) == 1  # the Celery task is queued only once the decision is committed
+    upload2.refresh_from_db()
+    assert upload2.status == PanelUpload.Status.LOADING and upload2.load_requested_by == moa
+    with pytest.raises(services.PanelError):
+        services.cancel_upload(upload2, by=moa)
+
+
+def test_a_file_with_no_valid_rows_cannot_be_loaded(provider, moa):
+    upload = services.create_upload(provider, data=panel_csv(["1,,,"]), file_name="bad.csv", by=moa)
+    assert upload.rows_valid == 0 and upload.report["error_count"] == 4
+    with pytest.raises(services.PanelError):
+        services.request_load(upload, by=moa)
