@@ -1,6 +1,8 @@
 """Pages of the Health Connect Registry: public registration and status lookup; the
 coordinators' waitlist, registration page and call list. Views parse, call, render."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -56,6 +58,14 @@ def _as_initial(form) -> dict:
     }
 
 
+def _already_submitted(token: str) -> Registration | None:
+    try:
+        token = uuid.UUID(token)
+    except ValueError:
+        return None
+    return Registration.objects.filter(submission_token=token).first()
+
+
 def _registration_form(request, form_class, *, source, communities=None, template, done_url):
     """The household form with its member formset. 'Add another person' is a submit button
     that re-renders the form with one more row, so the page works without JavaScript."""
@@ -79,6 +89,10 @@ def _registration_form(request, form_class, *, source, communities=None, templat
         context = {"form": form_class(communities=communities, initial=_as_initial(form)), "formset": formset,
                    "show_errors": False}
         return render(request, template, context)
+    already = _already_submitted(request.POST.get("submission_token", ""))
+    if already is not None:
+        # The same form sent again (double click, back button and submit): same answer.
+        return done_url(request, already, False)
     formset = MemberFormSet(request.POST, prefix="members")
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
     if form_ok and formset_ok:
