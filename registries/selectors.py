@@ -1,0 +1,100 @@
+"""Panel Registry reads: keyset-paginated panels (no OFFSET, no COUNT(*) on a division's millions)."""
+
+import base64
+import json
+
+from django.db.models import Q
+
+from providers.access import providers_in_divisions
+from registries.models import PanelConflict, PanelEntry, WaitlistFlag
+from registries.phn import normalize_phn
+
+PAGE_SIZE = 50
+
+
+def encode_cursor(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None):
+    if not token:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError):
+        return None
+
+
+def _search(qs, q: str):
+    q = (q or "").strip()
+    if not q:
+        return qs
+    digits = normalize_phn(q)
+    if digits.isdigit():
+        # The PHN's unique index answers an exact number; a prefix uses its pattern index.
+        return qs.filter(patient__phn=digits) if len(digits) == 10 else qs.filter(patient__phn__startswith=digits)
+    parts = q.replace(",", " ").split()
+    for part in parts:
+        qs = qs.filter(Q(patient__last_name__icontains=part) | Q(patient__first_name__icontains=part))
+    return qs
+
+
+def open_panel(provider):
+    return PanelEntry.objects.filter(provider=provider, ended_at__isnull=True)
+
+
+def panel_page(provider, *, q: str = "", after: str | None = None, size: int = PAGE_SIZE):
+    """One page of a provider's open panel in name order, and the cursor of the next page (or None)."""
+    qs = _search(open_panel(provider), q).select_related("patient")
+    cursor = decode_cursor(after)
+    if cursor:
+        last, first, pk = cursor
+        qs = qs.filter(
+            Q(patient__last_name__gt=last)
+            | Q(patient__last_name=last, patient__first_name__gt=first)
+            | Q(patient__last_name=last, patient__first_name=first, pk__gt=pk)
+        )
+    rows = list(qs.order_by("patient__last_name", "patient__first_name", "pk")[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        tail = rows[-1]
+        next_cursor = encode_cursor([tail.patient.last_name, tail.patient.first_name, tail.pk])
+    return rows, next_cursor
+
+
+def division_panel_page(divisions, *, q: str = "", provider_id=None, after: str | None = None, size: int = PAGE_SIZE):
+    """Open panel entries across the coordinator's divisions, newest first, keyset on the primary key."""
+    providers = providers_in_divisions(divisions)
+    if provider_id:
+        providers = providers.filter(pk=provider_id)
+    qs = _search(PanelEntry.objects.filter(ended_at__isnull=True, provider__in=providers.values("pk")), q)
+    cursor = decode_cursor(after)
+    if cursor:
+        qs = qs.filter(pk__lt=cursor[0])
+    rows = list(qs.select_related("patient", "provider").order_by("-pk")[: size + 1])
+    next_cursor = encode_cursor([rows[size - 1].pk]) if len(rows) > size else None
+    return rows[:size], next_cursor
+
+
+def open_conflicts(divisions):
+    """Conflicts where either provider practises in (or serves) one of the divisions."""
+    providers = providers_in_divisions(divisions).values("pk")
+    return (
+        PanelConflict.objects.filter(resolved_at__isnull=True)
+        .filter(Q(claiming_provider__in=providers) | Q(existing_entry__provider__in=providers))
+        .select_related("patient", "claiming_provider", "existing_entry__provider", "upload")
+        .order_by("created_at", "pk")
+    )
+
+
+def open_flags(divisions):
+    return (
+        WaitlistFlag.objects.filter(resolved_at__isnull=True, division__in=divisions)
+        .select_related("patient", "registration", "provider", "upload")
+        .order_by("created_at", "pk")
+    )
+
+
+def uploads_of(provider, limit: int = 20):
+    return provider.panel_uploads.select_related("uploaded_by").order_by("-created_at")[:limit]
