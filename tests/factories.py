@@ -51,6 +51,7 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 class ProviderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Provider
+        skip_postgeneration_save = True
 
     kind = Provider.Kind.FP
     practitioner_number = factory.Sequence(lambda n: f"{10000 + n}")

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand
+
+from attachment import demo
+from providers.models import Provider
+
+
+class Command(BaseCommand):
+    help = "Build realistic synthetic data: households waiting, providers with capacity, panels, demo users."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=2000,
+                            help="households (registrations) waiting; a quarter as many again are added as history")
+        parser.add_argument("--providers", type=int, default=150)
+        parser.add_argument("--panel-entries", type=int, default=None,
+                            help="patients on panels (default: 700 per provider)")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when providers already exist")
+
+    def handle(self, *args, **options):
+        if options["if_empty"] and Provider.objects.exists():
+            self.stdout.write("Demo data already present; keeping it.")
+            return
+        panel = options["panel_entries"]
+        if panel is None:
+            panel = options["providers"] * 700
+        report = demo.seed(
+            registrations=options["patients"], providers=options["providers"], panel_entries=panel, seed=options["seed"]
+        )
+        for line in report.lines():
+            self.stdout.write(line)

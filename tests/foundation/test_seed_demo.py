@@ -1,0 +1,76 @@
+"""seed_demo at a small size builds a consistent province."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from patients.models import Patient, Registration, RegistrationStatusChange
+from patients.priority import compute_priority
+from providers.models import CapacityDeclaration, Provider
+from registries.models import PanelEntry
+from registries.phn import is_valid_phn
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_demo", "--patients", "300", "--providers", "40", "--panel-entries", "3000")
+
+
+def test_counts_and_household_sizes(seeded):
+    assert Registration.objects.filter(status="waiting").count() == 300
+    mismatched = Registration.objects.annotate(n=Count("members")).exclude(n=models_F("household_size"))
+    assert not mismatched.exists()
+    assert Provider.objects.count() >= 40
+    assert PanelEntry.objects.filter(ended_at__isnull=True).count() == 3000
+
+
+def models_F(name):
+    from django.db.models import F
+
+    return F(name)
+
+
+def test_every_phn_is_valid_and_unique(seeded):
+    phns = list(Patient.objects.values_list("phn", flat=True))
+    assert phns and all(is_valid_phn(p) for p in phns)
+    assert len(phns) == len(set(phns))
+
+
+def test_priority_follows_the_documented_rule(seeded):
+    for r in Registration.objects.all()[:200]:
+        assert r.priority == compute_priority(r.priority_factors).value
+        assert r.division_id == r.community.division_id
+
+
+def test_history_and_capacity_are_consistent(seeded):
+    assert RegistrationStatusChange.objects.filter(to_status="waiting").count() == Registration.objects.count()
+    left = Registration.objects.filter(status__in=["attached", "withdrawn"]).count()
+    assert RegistrationStatusChange.objects.filter(Q(to_status="attached") | Q(to_status="withdrawn")).count() == left
+    for p in Provider.objects.exclude(practitioner_number="99001"):
+        declaration = CapacityDeclaration.objects.filter(provider=p).latest()
+        assert p.open_capacity == declaration.new_patients and p.accepting == declaration.accepting
+
+
+def test_reference_codes_are_unique_and_unambiguous(seeded):
+    codes = list(Registration.objects.values_list("reference_code", flat=True))
+    assert len(codes) == len(set(codes))
+    assert all(len(c) == 8 and not set(c) & set("01OIL2Z5S8B") for c in codes)
+
+
+def test_demo_users_reach_their_workspaces(seeded, client):
+    from django.contrib.auth import get_user_model
+
+    for username in ["coordinator", "moa", "manager", "admin", "provider", "clinic-lead"]:
+        user = get_user_model().objects.get(username=username)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        response = client.get("/", follow=True)
+        assert response.status_code == 200, username
+        client.logout()
+
+
+def test_seeding_twice_with_if_empty_keeps_the_data(seeded):
+    before = Registration.objects.count()
+    call_command("seed_demo", "--if-empty")
+    assert Registration.objects.count() == before
