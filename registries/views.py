@@ -1,0 +1,206 @@
+"""Panel Registry pages: a provider's panel, one patient in or out, bulk upload, coordinators' lists."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from attachment import audit, roles
+from providers import access
+from providers.views import CLINIC_ROLES, _apply_errors
+from registries import selectors, services
+from registries.forms import AddPatientForm, PanelUploadForm, RemovePatientForm, ResolveConflictForm, ResolveFlagForm
+from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+
+PANEL_READERS = CLINIC_ROLES + (roles.COORDINATOR,)
+
+
+@roles.role_required(*PANEL_READERS)
+def panel(request, provider_pk):
+    """A provider's open panel: theirs and their delegates' to work, their division's coordinators' to read."""
+    provider = access.provider_to_read(request.user, provider_pk)
+    q = request.GET.get("q", "").strip()
+    rows, next_cursor = selectors.panel_page(provider, q=q, after=request.GET.get("after"))
+    audit.record(
+        user=request.user, action="search" if q else "view", obj=provider, request=request,
+        summary=f"Panel of {provider} viewed ({len(rows)} patients shown)", reason=q[:100],
+    )
+    return render(request, "registries/panel.html", {
+        "provider": provider,
+        "rows": rows,
+        "q": q,
+        "next_cursor": next_cursor,
+        "is_first_page": not request.GET.get("after"),
+        "panel_size": selectors.open_panel(provider).count(),  # at most a few thousand, on a partial index
+        "can_act": access.can_act_for(request.user, provider),
+    })
+
+
+@roles.role_required(*CLINIC_ROLES)
+def panel_add(request, provider_pk):
+    provider = access.provider_to_act_for(request.user, provider_pk)
+    form = AddPatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.add_patient(provider, **form.cleaned_data, by=request.user, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if result.conflict:
+                messages.warning(request, "This patient is on another provider's panel. The claim was sent to the "
+                                          "attachment coordinators to resolve; the patient was not moved.")
+            else:
+                messages.success(request, "The patient was added to the panel (98990).")
+            if result.flagged:
+                messages.info(request, "This patient is also on the waitlist; the coordinators were notified.")
+            return redirect("registries:panel", provider_pk=provider.pk)
+    return render(request, "registries/panel_add.html", {"provider": provider, "form": form})
+
+
+@roles.role_required(*CLINIC_ROLES)
+def panel_remove(request, entry_pk):
+    entry = get_object_or_404(PanelEntry.objects.select_related("patient", "provider"), pk=entry_pk, ended_at__isnull=True)
+    provider = access.provider_to_act_for(request.user, entry.provider_id)
+    form = RemovePatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_patient(entry, reason=form.reason_text(), by=request.user, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{entry.patient} has left the panel. The entry is kept with the reason.")
+            return redirect("registries:panel", provider_pk=provider.pk)
+    return render(request, "registries/panel_remove.html", {"provider": provider, "entry": entry, "form": form})
+
+
+@roles.role_required(*CLINIC_ROLES)
+def upload_new(request, provider_pk):
+    provider = access.provider_to_act_for(request.user, provider_pk)
+    form = PanelUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        upload = services.create_upload(provider, data=f.read(), file_name=f.name, by=request.user, request=request)
+        return redirect("registries:upload", pk=upload.pk)
+    return render(request, "registries/upload_new.html", {
+        "provider": provider, "form": form, "uploads": selectors.uploads_of(provider),
+    })
+
+
+def _upload_for(user, pk) -> PanelUpload:
+    upload = get_object_or_404(PanelUpload.objects.select_related("provider", "uploaded_by"), pk=pk)
+    if not access.can_act_for(user, upload.provider):
+        raise Http404("No such upload in your scope.")
+    return upload
+
+
+@roles.role_required(*CLINIC_ROLES)
+def upload_detail(request, pk):
+    upload = _upload_for(request.user, pk)
+    return render(request, "registries/upload_detail.html", {
+        "upload": upload, "provider": upload.provider, "report": upload.report,
+        "progress": services.get_progress(upload.pk),
+    })
+
+
+@roles.role_required(*CLINIC_ROLES)
+def upload_progress(request, pk):
+    """The htmx fragment the report page polls while the load runs."""
+    upload = _upload_for(request.user, pk)
+    return render(request, "registries/_upload_progress.html", {
+        "upload": upload, "progress": services.get_progress(upload.pk),
+    })
+
+
+@require_POST
+@roles.role_required(*CLINIC_ROLES)
+def upload_load(request, pk):
+    upload = _upload_for(request.user, pk)
+    try:
+        services.request_load(upload, by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("registries:upload", pk=upload.pk)
+
+
+@require_POST
+@roles.role_required(*CLINIC_ROLES)
+def upload_cancel(request, pk):
+    upload = _upload_for(request.user, pk)
+    try:
+        services.cancel_upload(upload, by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The upload was cancelled; nothing was loaded.")
+    return redirect("registries:upload_new", provider_pk=upload.provider_id)
+
+
+# --- coordinators ------------------------------------------------------------------
+
+@roles.role_required(roles.COORDINATOR)
+def division_panels(request):
+    divisions = roles.coordinator_divisions(request.user)
+    q = request.GET.get("q", "").strip()
+    provider_id = request.GET.get("provider") or None
+    if provider_id and not str(provider_id).isdigit():
+        provider_id = None
+    rows, next_cursor = selectors.division_panel_page(divisions, q=q, provider_id=provider_id,
+                                                      after=request.GET.get("after"))
+    audit.record(user=request.user, action="search" if q else "view", object_type="registries.PanelEntry",
+                 request=request, summary=f"Division panels browsed ({len(rows)} entries shown)", reason=q[:100])
+    return render(request, "registries/division_panels.html", {
+        "rows": rows, "q": q, "next_cursor": next_cursor, "provider_id": provider_id,
+        "providers": access.providers_in_divisions(divisions).order_by("last_name", "first_name"),
+        "divisions": divisions, "is_first_page": not request.GET.get("after"),
+    })
+
+
+@roles.role_required(roles.COORDINATOR)
+def conflicts(request):
+    divisions = roles.coordinator_divisions(request.user)
+    rows = list(selectors.open_conflicts(divisions)[:200])
+    audit.record(user=request.user, action="view", object_type="registries.PanelConflict", request=request,
+                 summary=f"Panel conflicts listed ({len(rows)})")
+    return render(request, "registries/conflicts.html", {"rows": rows, "divisions": divisions,
+                                                          "form": ResolveConflictForm()})
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def conflict_resolve(request, pk):
+    conflict = selectors.open_conflicts(roles.coordinator_divisions(request.user)).filter(pk=pk).first()
+    if conflict is None:
+        raise Http404("No such open conflict in your divisions.")
+    form = ResolveConflictForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how to resolve the conflict.")
+        return redirect("registries:conflicts")
+    try:
+        services.resolve_conflict(conflict, by=request.user, request=request, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Conflict resolved: {PanelConflict.Resolution(form.cleaned_data['resolution']).label}.")
+    return redirect("registries:conflicts")
+
+
+@roles.role_required(roles.COORDINATOR)
+def flags(request):
+    divisions = roles.coordinator_divisions(request.user)
+    rows = list(selectors.open_flags(divisions)[:200])
+    audit.record(user=request.user, action="view", object_type="registries.WaitlistFlag", request=request,
+                 summary=f"Waitlist flags listed ({len(rows)})")
+    return render(request, "registries/flags.html", {"rows": rows, "divisions": divisions, "form": ResolveFlagForm()})
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def flag_resolve(request, pk):
+    flag = get_object_or_404(WaitlistFlag, pk=pk, resolved_at__isnull=True,
+                             division__in=roles.coordinator_divisions(request.user))
+    form = ResolveFlagForm(request.POST)
+    form.is_valid()
+    services.resolve_flag(flag, note=form.cleaned_data.get("note", ""), by=request.user, request=request)
+    messages.success(request, "Flag reviewed.")
+    return redirect("registries:flags")
