@@ -22,10 +22,11 @@ so a provider serving several communities can never be over-proposed.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from heapq import heapify, heappop, heappush
+from heapq import heapify, heappop, heappush, heapreplace
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -115,22 +116,30 @@ def language_name(code: str) -> str:
 
 
 def rank_order(registrations: Sequence[RegistrationItem]) -> list[int]:
-    """Indexes of ``registrations`` in turn order: priority desc, waiting desc, id asc.
-
-    Two stable sorts on ints/strings instead of one sort on tuples: about twice as fast
-    on 300,000 registrations, and the result is the same order.
-    """
-    n = len(registrations)
-    if n == 0:
+    """Indexes of ``registrations`` in turn order: priority desc, waiting desc, id asc."""
+    if not registrations:
         return []
-    ids = [r.id for r in registrations]
-    order = sorted(range(n), key=ids.__getitem__)
     waits = [r.waiting_days for r in registrations]
     wmin = min(waits)
     wspan = max(waits) - wmin + 1
-    # priority and waiting folded into one int that sorts like the (priority, waiting) pair
-    urgency = [r.priority * wspan + (w - wmin) for r, w in zip(registrations, waits)]
-    order.sort(key=urgency.__getitem__, reverse=True)  # reverse sorts stay stable
+    # Group by (priority, waiting) folded into one int, sort the few distinct values,
+    # and compare reference codes only inside a tie: on 300,000 registrations this is
+    # several times faster than sorting tuples or strings.
+    tied_at: dict[int, list[int]] = {}
+    for i, r in enumerate(registrations):
+        urgency = r.priority * wspan + (r.waiting_days - wmin)
+        tied = tied_at.get(urgency)
+        if tied is None:
+            tied_at[urgency] = [i]
+        else:
+            tied.append(i)
+    ids = [r.id for r in registrations]
+    order = []
+    for urgency in sorted(tied_at, reverse=True):
+        tied = tied_at[urgency]
+        if len(tied) > 1:
+            tied.sort(key=ids.__getitem__)
+        order += tied
     return order
 
 
@@ -148,7 +157,15 @@ def _check_inputs(providers: Sequence[ProviderSlot], registrations: Sequence[Reg
 
 
 class _Pool:
-    """Providers indexed for fast 'best eligible provider with room' questions."""
+    """Providers indexed for fast 'best eligible provider with room' questions.
+
+    Every heap holds exactly one key per provider. A proposal only changes the
+    provider's current key; its heap entries become stale and are refreshed lazily,
+    when one reaches the top of a heap someone is looking at. A stale entry always
+    promises more room than the provider has, so it surfaces too early, never too
+    late: a live key on top is truly the best in that heap. Heaps nobody asks about
+    (a rare language in a busy place) cost nothing after they are built.
+    """
 
     def __init__(self, providers: Sequence[ProviderSlot]):
         ordered = sorted(providers, key=lambda p: p.id)
@@ -158,30 +175,25 @@ class _Pool:
         # provider id. B > every index, so room and index can be read back from the key.
         B = self.B = max(1, len(ordered))
         self.room = [p.capacity for p in ordered]
-        # A provider's current key; a heap entry that differs from it is stale.
-        # 1 is never a real key (real keys are < 0 because room >= 1), so it means "full".
+        # A provider's current key; 1 is never a real key (real keys are negative since
+        # room >= 1), so it marks a provider with no room left.
         self.cur_key = [1] * len(ordered)
         self.need_bits: dict[str, int] = {}
         self.decline_mask = [self._mask(p.declines_needs, grow=True) for p in ordered]
-        self.languages = [frozenset(p.languages) for p in ordered]
         self.by_comm: dict[str, list[int]] = {}
         self.by_comm_gender: dict[tuple, list[int]] = {}
         self.by_comm_lang: dict[tuple, list[int]] = {}
         self.by_comm_lang_gender: dict[tuple, list[int]] = {}
-        self.heaps_of: list[list[list[int]]] = [[] for _ in ordered]
         for i, p in enumerate(ordered):
             if p.capacity <= 0:
                 continue  # no room now, and room never grows during a run
             key = self.cur_key[i] = -p.capacity * B + i
-            mine = self.heaps_of[i]
             for c in dict.fromkeys(p.communities):
-                mine.append(self.by_comm.setdefault(c, []))
-                mine.append(self.by_comm_gender.setdefault((c, p.gender), []))
+                self.by_comm.setdefault(c, []).append(key)
+                self.by_comm_gender.setdefault((c, p.gender), []).append(key)
                 for lang in dict.fromkeys(p.languages):
-                    mine.append(self.by_comm_lang.setdefault((c, lang), []))
-                    mine.append(self.by_comm_lang_gender.setdefault((c, lang, p.gender), []))
-            for heap in mine:
-                heap.append(key)
+                    self.by_comm_lang.setdefault((c, lang), []).append(key)
+                    self.by_comm_lang_gender.setdefault((c, lang, p.gender), []).append(key)
         for table in (self.by_comm, self.by_comm_gender, self.by_comm_lang,
                       self.by_comm_lang_gender):
             for heap in table.values():
@@ -205,14 +217,13 @@ class _Pool:
     def run(self, registrations: Sequence[RegistrationItem], order: Sequence[int]):
         """Give each registration, in ``order``, its best provider or nothing.
 
-        Returns (picks, unmatched): picks are (registration index, provider index,
-        room before the proposal, how it was found); unmatched are registration indexes.
+        Returns (picks, unmatched): picks are (registration, provider index, room before
+        the proposal, how it was found); unmatched are registration ids.
         """
         B = self.B
         cur_key = self.cur_key
         room = self.room
         decline_mask = self.decline_mask
-        heaps_of = self.heaps_of
         by_comm = self.by_comm
         by_comm_gender = self.by_comm_gender
         by_comm_lang = self.by_comm_lang
@@ -233,8 +244,12 @@ class _Pool:
                 if k >= limit:
                     break
                 i = k % B
-                if cur_key[i] != k:
-                    heappop(heap)  # stale: the provider's room changed since
+                now = cur_key[i]
+                if now != k:  # stale: refresh in place, or drop a provider who is full
+                    if now == 1:
+                        heappop(heap)
+                    else:
+                        heapreplace(heap, now)
                     continue
                 if decline_mask[i] & needs or (declined and i in declined):
                     if held is None:
@@ -248,28 +263,20 @@ class _Pool:
                     heappush(heap, k)
             return found
 
+        # Per community, an upper bound on the room any one provider there has left.
+        # Room only shrinks, so once a household is too big for the bound, every later
+        # household that size or bigger in that community is turned away without a
+        # look at the heaps: that is most of a long waitlist.
+        room_bound = {c: -(heap[0] // B) for c, heap in by_comm.items() if heap}
         picks = []
         unmatched = []
-        for ri in order:
-            r = registrations[ri]
+        for r in map(registrations.__getitem__, order):
             c = r.community
-            everyone = by_comm.get(c)
-            if not everyone:
-                unmatched.append(ri)
-                continue
             size = r.size
-            limit = (1 - size) * B  # keys below this have room >= size
-            # Cheap exit for most of a long waitlist: the community has no room left.
-            top = everyone[0]
-            while cur_key[top % B] != top:
-                heappop(everyone)
-                if not everyone:
-                    break
-                top = everyone[0]
-            if not everyone or top >= limit:
-                unmatched.append(ri)
+            if size > room_bound.get(c, 0):
+                unmatched.append(r.id)
                 continue
-
+            limit = (1 - size) * B  # keys below this have room >= size
             needs = mask_of(r.needs) if r.needs else 0
             declined = {index[d] for d in r.declined if d in index} if r.declined else None
             gender = r.provider_gender
@@ -280,7 +287,7 @@ class _Pool:
                 for lang in langs:
                     heap = by_comm_lang_gender.get((c, lang, gender))
                     if heap:
-                        k = best(heap, found if found is not None else limit, needs, declined)
+                        k = best(heap, limit if found is None else found, needs, declined)
                         if k is not None:
                             found = k
                 how = _LANG_GENDER
@@ -288,7 +295,7 @@ class _Pool:
                 for lang in langs:
                     heap = by_comm_lang.get((c, lang))
                     if heap:
-                        k = best(heap, found if found is not None else limit, needs, declined)
+                        k = best(heap, limit if found is None else found, needs, declined)
                         if k is not None:
                             found = k
                 how = _LANG
@@ -300,22 +307,20 @@ class _Pool:
                     found = best(heap, limit, needs, declined)
                 how = _GENDER
             if found is None:
+                everyone = by_comm[c]
                 found = best(everyone, limit, needs, declined)
                 how = _ANY
             if found is None:
-                unmatched.append(ri)
+                # The top key over-promises if stale, so this stays an upper bound.
+                room_bound[c] = -(everyone[0] // B) if everyone else 0
+                unmatched.append(r.id)
                 continue
 
             i = found % B
             before = room[i]
             left = room[i] = before - size
-            if left > 0:
-                key = cur_key[i] = -left * B + i
-                for heap in heaps_of[i]:
-                    heappush(heap, key)
-            else:
-                cur_key[i] = 1
-            picks.append((ri, i, before, how))
+            cur_key[i] = -left * B + i if left > 0 else 1
+            picks.append((r, i, before, how))
         return picks, unmatched
 
 
@@ -325,37 +330,74 @@ def _join(words: list[str], last: str) -> str:
     return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
-def reasons_for(registration: RegistrationItem, provider: ProviderSlot, room_before: int,
-                how: int) -> list[str]:
-    """The sentences a coordinator reads next to a proposal, in the order the rules apply."""
-    r, p = registration, provider
-    asked = [language_name(code) for code in dict.fromkeys(r.languages)]
-    place = r.community
+def fit_reasons(place: str, asked: Sequence[str], shared: Sequence[str],
+                preference: str | None, how: int, room_before: int) -> list[str]:
+    """Why this provider, in the order the fit rule applies: language, gender, room.
+
+    ``asked`` are the registration's language codes, ``shared`` those the provider
+    speaks too (empty unless the proposal was found through a shared language).
+    """
+    asked_names = [language_name(code) for code in dict.fromkeys(asked)]
     reasons = []
     among = "eligible providers in " + place
     if how in (_LANG_GENDER, _LANG):
-        spoken = set(p.languages)
-        shared = [language_name(code) for code in dict.fromkeys(r.languages) if code in spoken]
-        reasons.append("Speaks " + _join(shared, "and"))
-        among += " who speak " + _join(asked, "or")
-    elif asked:
-        reasons.append(f"No eligible provider in {place} with room speaks {_join(asked, 'or')}")
-    if r.provider_gender is not None:
-        pref = r.provider_gender
+        reasons.append("Speaks " + _join([language_name(c) for c in dict.fromkeys(shared)], "and"))
+        among += " who speak " + _join(asked_names, "or")
+    elif asked_names:
+        reasons.append(f"No eligible provider in {place} with room speaks "
+                       f"{_join(asked_names, 'or')}")
+    if preference is not None:
         if how in (_LANG_GENDER, _GENDER):
-            reasons.append(f"Provider gender matches preference ({pref})")
+            reasons.append(f"Provider gender matches preference ({preference})")
             among += (" and" if how == _LANG_GENDER else " who") + " match the gender preference"
         elif how == _LANG:
-            reasons.append(f"Gender preference ({pref}) not met: no eligible provider with room "
-                           f"matches it and speaks {_join(asked, 'or')}")
+            reasons.append(f"Gender preference ({preference}) not met: no eligible provider "
+                           f"with room matches it and speaks {_join(asked_names, 'or')}")
         else:
-            reasons.append(f"Gender preference ({pref}) not met: no eligible provider in "
-                           f"{place} with room matches it")
+            reasons.append(f"Gender preference ({preference}) not met: no eligible provider "
+                           f"in {place} with room matches it")
     places = "place" if room_before == 1 else "places"
     reasons.append(f"Most room left among {among} ({room_before} {places})")
-    days = "day" if r.waiting_days == 1 else "days"
-    reasons.append(f"Priority {r.priority}, waiting {r.waiting_days} {days}")
     return reasons
+
+
+def turn_reason(priority: int, waiting_days: int) -> str:
+    """Why this registration was served when it was (the fairness rule)."""
+    days = "day" if waiting_days == 1 else "days"
+    return f"Priority {priority}, waiting {waiting_days} {days}"
+
+
+def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Proposal], int]:
+    """Proposals with their reasons, and the number of people they cover.
+
+    The same few sentences recur across tens of thousands of proposals, so they are
+    built once per distinct situation and copied into each proposal's own list.
+    """
+    fit_cache: dict[tuple, list[str]] = {}
+    turn_cache: dict[tuple, str] = {}
+    spoken = [frozenset(p.languages) for p in providers]
+    proposals = []
+    people = 0
+    for r, pi, before, how in picks:
+        people += r.size
+        asked = tuple(r.languages)
+        if how > _LANG:
+            shared = ()
+        elif len(asked) == 1:
+            shared = asked  # found through the only language asked for
+        else:
+            speaks = spoken[pi]
+            shared = tuple([code for code in asked if code in speaks])
+        key = (r.community, asked, shared, r.provider_gender, how, before)
+        fit = fit_cache.get(key)
+        if fit is None:
+            fit = fit_cache[key] = fit_reasons(*key)
+        turn_key = (r.priority, r.waiting_days)
+        turn = turn_cache.get(turn_key)
+        if turn is None:
+            turn = turn_cache[turn_key] = turn_reason(*turn_key)
+        proposals.append(Proposal(r.id, providers[pi].id, [*fit, turn]))
+    return proposals, people
 
 
 def match(providers: Iterable[ProviderSlot],
@@ -366,19 +408,20 @@ def match(providers: Iterable[ProviderSlot],
     ids, negative capacity or a household size below 1.
     """
     started = time.perf_counter()
-    providers = list(providers)
-    registrations = list(registrations)
-    _check_inputs(providers, registrations)
-    pool = _Pool(providers)
-    picks, unmatched_idx = pool.run(registrations, rank_order(registrations))
-    proposals = []
-    people = 0
-    for ri, pi, before, how in picks:
-        r = registrations[ri]
-        p = pool.providers[pi]
-        people += r.size
-        proposals.append(Proposal(r.id, p.id, reasons_for(r, p, before, how)))
-    unmatched = [registrations[ri].id for ri in unmatched_idx]
+    # The run allocates a few hundred thousand small acyclic objects; letting the cycle
+    # collector rescan every registration meanwhile costs a third of the run time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        providers = list(providers)
+        registrations = list(registrations)
+        _check_inputs(providers, registrations)
+        pool = _Pool(providers)
+        picks, unmatched = pool.run(registrations, rank_order(registrations))
+        proposals, people = _proposals(picks, pool.providers)
+    finally:
+        if collecting:
+            gc.enable()
     figures = {
         "registrations": len(registrations),
         "providers": len(providers),
