@@ -12,7 +12,8 @@ The rule (what a reader of a report, or of its CSV, can rely on):
    this rule knows that a "<10" cell holds 1..9 and that a secondary cell ("x") holds 0
    or at least 10. The line is *protected* when, for every "<10" cell, each of the
    values 1..9 remains consistent with the published total and the other suppressed
-   cells: the total and the differences teach nothing beyond "<10".
+   cells: the total and the differences teach nothing beyond "<10". A line never has
+   exactly one suppressed cell, of either kind (it would be the total minus the rest).
 
 3. Secondary suppression. While a line is not protected, the smallest not-yet-suppressed
    cell is suppressed too and shown as "x" (cells of 10 or more first: suppressing a
@@ -95,6 +96,10 @@ def line_is_protected(values, kinds, total) -> bool:
     suppressed = [i for i, k in enumerate(kinds) if k]
     if not suppressed:
         return True
+    if len(suppressed) == 1:
+        # A lone suppressed cell is the total minus the rest, whatever its kind; a
+        # secondary cell worked back here would unlock the line it protects elsewhere.
+        return False
     hidden_sum = total - sum(v for v, k in zip(values, kinds) if not k)
     cap = max(total, THRESHOLD)
     for i in suppressed:
@@ -139,7 +144,10 @@ def protect_figures(values: dict, lines: list) -> dict:
             while not line_is_protected(cell_values, cell_kinds, values[total]):
                 candidates = [i for i, k in enumerate(cell_kinds) if not k]
                 if not candidates:
+                    # Withholding the total removes the line's equation: the cells this
+                    # attempt withheld are not needed for it after all.
                     kinds[total] = SECONDARY
+                    cell_kinds = [kinds[c] for c in cells]
                     break
                 big = [i for i in candidates if cell_values[i] >= THRESHOLD]
                 pick = min(big or candidates, key=lambda i: (cell_values[i], i))

@@ -1,10 +1,206 @@
-from django.shortcuts import render
+"""The reports workspace: division managers and coordinators, aggregates of their divisions only.
 
-from attachment import roles
+Every view here is `role_required(MANAGER, COORDINATOR)` and resolves the division
+against `roles.manager_divisions(user)`: a division outside it is a 404, whatever the
+URL says. Pages show snapshots through reports.selectors (suppressed); nothing here
+reads a person's record.
+"""
+
+import csv
+import datetime
+
+from celery.result import AsyncResult
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from attachment import audit, roles
+from attachment.models import JobRun
+from reports import forecast as fc
+from reports import selectors
+from reports import suppression as sup
+from reports.forms import ForecastForm, ReportFilterForm
+from reports.tasks import build_division_snapshot
+
+ALLOWED = (roles.MANAGER, roles.COORDINATOR)
+JOBS_SHOWN = [
+    ("report_snapshot", "Report snapshots"),
+    ("capacity_refresh", "Capacity refresh"),
+    ("offer_expiry", "Offer expiry"),
+]
 
 
-@roles.role_required(roles.MANAGER, roles.COORDINATOR)
-def dashboard(request):
-    """The managers' workspace: aggregates of their divisions, never a person's record."""
+def _scope_form(request, form_class=ReportFilterForm):
     divisions = roles.manager_divisions(request.user)
-    return render(request, "reports/dashboard.html", {"divisions": divisions})
+    wanted = request.GET.get("division")
+    if wanted and not divisions.filter(pk=wanted if str(wanted).isdigit() else None).exists():
+        raise Http404("No such division in your reports.")
+    return form_class(request.GET, divisions=divisions), divisions
+
+
+def _scope(form):
+    cleaned = form.cleaned_data
+    snapshot = selectors.latest_snapshot(cleaned["division"].pk)
+    if snapshot is None:
+        return None
+    return selectors.Scope(
+        snapshot=snapshot,
+        weeks=cleaned["weeks"],
+        by=cleaned["by"],
+        pcn=cleaned["pcn"].pk if cleaned.get("pcn") else None,
+        community=cleaned["community"].pk if cleaned.get("community") else None,
+    )
+
+
+@roles.role_required(*ALLOWED)
+def dashboard(request):
+    """Charts and tables of one division (or one of its PCNs or communities)."""
+    form, divisions = _scope_form(request)
+    context = {"form": form, "divisions": divisions, "reports": [], "scope": None}
+    if form.is_valid():
+        scope = _scope(form)
+        context["division"] = form.cleaned_data["division"]
+        if scope is not None:
+            context["scope"] = scope
+            context["reports"] = selectors.all_reports(scope)
+            context["query"] = request.GET.urlencode()
+    if roles.has_role(request.user, roles.ADMINISTRATOR) or request.user.is_staff:
+        context["jobs"] = _last_jobs()
+    return render(request, "reports/dashboard.html", context)
+
+
+def _last_jobs():
+    out = []
+    for name, label in JOBS_SHOWN:
+        out.append((label, JobRun.objects.filter(name=name).order_by("-started_at").first()))
+    return out
+
+
+@roles.role_required(*ALLOWED)
+def export_csv(request, key):
+    """One report's tables as CSV: the same suppressed figures the page shows (audited)."""
+    if key not in selectors.REPORTS:
+        raise Http404
+    form, _ = _scope_form(request)
+    if not form.is_valid():
+        raise Http404("Invalid filters.")
+    scope = _scope(form)
+    if scope is None:
+        raise Http404("No snapshot yet.")
+    report = selectors.REPORTS[key](scope)
+    if report is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{key}-{scope.snapshot.division.slug}-{scope.snapshot.as_of:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    for i, table in enumerate(report.tables):
+        if i:
+            writer.writerow([])
+            writer.writerow([table.caption])
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        if table.total:
+            writer.writerow(table.total)
+    writer.writerow([])
+    writer.writerow([f"{report.title}: {scope.label}, {dict(selectors.PERIODS)[scope.weeks].lower()}, "
+                     f"snapshot of {scope.snapshot.as_of:%Y-%m-%d}"])
+    writer.writerow(['"<10" = a count from 1 to 9; "x" = withheld so that a small count cannot be worked back.'])
+    audit.record(
+        user=request.user, action="export", obj=scope.snapshot, request=request,
+        summary=f"CSV of report '{key}' for {scope.label} ({scope.weeks} weeks)",
+    )
+    return response
+
+
+@roles.role_required(*ALLOWED)
+def forecast(request):
+    """When today's waitlist would clear at recent rates, and with N more places a month."""
+    form, divisions = _scope_form(request, ForecastForm)
+    context = {"form": form, "assumptions": fc.__doc__.split("Assumptions (the forecast page prints them):")[1]
+               .split("Pure functions")[0].strip(), "trailing": fc.TRAILING_WEEKS}
+    if form.is_valid():
+        scope = _scope(form)
+        context["scope"] = scope
+        if scope is not None:
+            context.update(_forecast_context(scope, form.cleaned_data["extra"]))
+    return render(request, "reports/forecast.html", context)
+
+
+def _forecast_context(scope, extra):
+    per = scope.data["by_community"]
+    picked = scope.communities()
+    days = fc.TRAILING_WEEKS * 7
+    joined = sum(sum(per[c]["joins"][-days:]) for c in picked)
+    left = sum(sum(per[c]["leaves"][-days:]) for c in picked)
+    attached = sum(sum(per[c]["att"][-days:]) for c in picked)
+    waiting = sum(per[c]["waiting"] for c in picked)
+    people = sum(per[c]["waiting_people"] for c in picked)
+    figures = {"waiting": sup.cell(waiting), "people": sup.cell(people), "joined": sup.cell(joined),
+               "left": sup.cell(left), "attached": sup.cell(attached)}
+    # A projection from a small count would give the count away (its start and its slope).
+    if any(sup.is_small(n) for n in (waiting, joined, left)):
+        return {"figures": figures, "too_small": True}
+    result = fc.forecast(
+        waiting=waiting, joined=joined, left=left, people_per_household=(people / waiting) if waiting else 1,
+        extra_places_per_month=extra, today=datetime.date.fromisoformat(scope.data["as_of"]),
+    )
+    longest = max(len(s.series) for s in result["scenarios"])
+    step = max(1, longest // 60)
+    weeks = list(range(0, longest, step))
+    chart = {
+        "type": "line",
+        "labels": [f"Week {w}" for w in weeks],
+        "datasets": [
+            {"label": s.label, "data": [s.series[w] if w < len(s.series) else 0 for w in weeks]}
+            for s in result["scenarios"]
+        ],
+    }
+    return {
+        "figures": figures,
+        "result": result,
+        "outcomes": [(s, fc.describe(s)) for s in result["scenarios"]],
+        "chart": chart,
+        "extra": extra,
+    }
+
+
+@require_POST
+@roles.role_required(*ALLOWED)
+def refresh(request):
+    """Queue a fresh snapshot of one division; the page then polls its progress."""
+    divisions = roles.manager_divisions(request.user)
+    division = divisions.filter(pk=request.POST.get("division") if str(request.POST.get("division", "")).isdigit() else None).first()
+    if division is None:
+        raise Http404
+    result = build_division_snapshot.delay(division.pk)
+    # Only the division's readers may poll this task: remember whose it is for a day.
+    cache.set(f"reports:refresh:{result.id}", division.pk, 24 * 3600)
+    if not request.headers.get("HX-Request"):
+        messages.info(request, "A fresh snapshot is being built. Reload this page in a minute to see it.")
+        return redirect(f"{reverse('reports:dashboard')}?division={division.pk}")
+    return render(request, "reports/_refresh_status.html", _status_context(result.id, division))
+
+
+@roles.role_required(*ALLOWED)
+def refresh_status(request, task_id):
+    division_id = cache.get(f"reports:refresh:{task_id}")
+    division = roles.manager_divisions(request.user).filter(pk=division_id).first() if division_id else None
+    if division is None:
+        raise Http404
+    return render(request, "reports/_refresh_status.html", _status_context(task_id, division))
+
+
+def _status_context(task_id, division):
+    result = AsyncResult(task_id)
+    state = result.state
+    info = result.info if isinstance(result.info, dict) else {}
+    done = state in ("SUCCESS", "FAILURE", "REVOKED")
+    return {
+        "task_id": task_id, "division": division, "state": state, "done": done,
+        "step": info.get("step", ""), "progress": info.get("done", 0), "total": info.get("total", 7),
+        "failed": state in ("FAILURE", "REVOKED"),
+    }
