@@ -1,0 +1,27 @@
+"""The load through a real Celery worker on the real Redis broker, as the page triggers it."""
+
+import time
+
+import pytest
+
+from registries import services
+from registries.models import PanelEntry, PanelUpload
+from tests.registries.conftest import good_rows, panel_csv, phn_list
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_loads_through_a_real_worker(celery_worker_real, provider, moa):
+    data = panel_csv(good_rows(phn_list(20)) + ["123,Bad,Row,1980-01-01,,,"], eol="\r\n", bom=True)
+    upload = services.create_upload(provider, data=data, file_name="panel.csv", by=moa)
+    services.request_load(upload, by=moa)  # commits, so the task is published to the worker's queue
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        upload.refresh_from_db()
+        if upload.status != PanelUpload.Status.LOADING:
+            break
+        time.sleep(0.1)
+    assert upload.status == PanelUpload.Status.LOADED, upload.error
+    assert upload.rows_loaded == 20
+    assert PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).count() == 20
+    assert services.get_progress(upload.pk) == {"percent": 100, "phase": "Loaded"}
