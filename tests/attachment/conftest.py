@@ -36,3 +36,21 @@ def offer_for(registration, by):
 @pytest.fixture
 def waiting_household(kamloops):
     return household(2, community=kamloops, languages=["pa"])
+
+
+def ensure_geography():
+    """Transactional tests flush every table after themselves, the migration-seeded BC
+    geography included; put it back (cheaply, only when missing) before using it."""
+    from registries.geography_data import load
+    from registries.models import PCN, Community, Division, HealthAuthority
+
+    if not Community.objects.filter(name="Kamloops").exists():
+        load(HealthAuthority, Division, PCN, Community)
+
+
+@pytest.fixture
+def kamloops():
+    from tests.factories import community
+
+    ensure_geography()
+    return community("Kamloops")
