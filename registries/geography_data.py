@@ -94,3 +94,16 @@ def iter_geography():
             for pcn, communities in pcns.items():
                 for community in communities:
                     yield ha, code, division, pcn, community
+
+
+def load(HealthAuthority, Division, PCN, Community):
+    """Create whatever of the seeded geography is missing (models passed in, so migrations can use it)."""
+    from django.utils.text import slugify
+
+    for ha_name, code, division_name, pcn_name, community_name in iter_geography():
+        ha, _ = HealthAuthority.objects.get_or_create(name=ha_name, defaults={"code": code})
+        division, _ = Division.objects.get_or_create(
+            name=division_name, defaults={"slug": slugify(division_name), "health_authority": ha}
+        )
+        pcn, _ = PCN.objects.get_or_create(name=pcn_name, defaults={"division": division})
+        Community.objects.get_or_create(name=community_name, defaults={"division": division, "pcn": pcn})

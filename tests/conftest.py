@@ -9,6 +9,27 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Geography and role groups come from data migrations; a transactional test's flush
+    removes them, so put them back for any test that uses the database."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        names.add("transactional_db")
+    if not names & {"db", "transactional_db", "live_server"} and marker is None:
+        return
+    request.getfixturevalue("transactional_db" if names & {"transactional_db", "live_server"} else "db")
+    from registries.models import Community
+
+    if not Community.objects.exists():
+        from registries.geography_data import load
+        from registries.models import PCN, Division, HealthAuthority
+
+        load(HealthAuthority, Division, PCN, Community)
+        roles.ensure_groups()
+
+
+@pytest.fixture(autouse=True)
 def _no_mfa_by_default(settings):
     # MFA enforcement has its own tests; elsewhere staff log in with a password only.
     settings.ATTACH_REQUIRE_MFA = False
