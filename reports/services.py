@@ -342,6 +342,10 @@ def build_snapshots(division_ids=None, *, as_of=None, progress=None) -> list[Rep
     """Build (or rebuild, for the same day) the snapshot of each division; all divisions by default."""
     if division_ids is None:
         division_ids = list(Division.objects.values_list("id", flat=True))
+    else:
+        known = set(Division.objects.filter(pk__in=division_ids).values_list("id", flat=True))
+        if missing := set(division_ids) - known:
+            raise Division.DoesNotExist(f"No division {sorted(missing)}")
     as_of = as_of or local_today()
     started = time.monotonic()
     data = compute(division_ids, as_of=as_of, progress=progress)
