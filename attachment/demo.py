@@ -8,6 +8,7 @@ so 5 million rows cost one statement, not 5 million round trips. Small tables
 
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -93,7 +94,11 @@ def seed(*, registrations: int, providers: int, panel_entries: int, seed: int = 
             with _Timer(report, "waitlist"):
                 _waitlist(cur, communities, registrations, report)
             with _Timer(report, "panels"):
-                _panels(cur, provider_ids, panel_entries, report)
+                if panel_entries >= 100_000:
+                    with _indexes_rebuilt_after(cur, "patients_patient", "registries_panelentry"):
+                        _panels(cur, provider_ids, panel_entries, report)
+                else:
+                    _panels(cur, provider_ids, panel_entries, report)
             with _Timer(report, "users"):
                 _demo_users(report)
             with _Timer(report, "analyze"):
@@ -110,6 +115,36 @@ def _fast_bulk_mode(cur):
         cur.execute("SET LOCAL session_replication_role = replica")
     cur.execute("SET LOCAL synchronous_commit = off")
     cur.execute("SET LOCAL work_mem = '256MB'")
+
+
+@contextmanager
+def _indexes_rebuilt_after(cur, *tables):
+    """Drop the tables' secondary indexes and unique constraints, and rebuild them after
+    the block: one sort per index is far cheaper than maintaining it row by row during a
+    multi-million-row insert. Rebuilding a UNIQUE constraint re-checks the whole table."""
+    cur.execute(
+        """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+           FROM pg_constraint c WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(%s)""",
+        [list(tables)],
+    )
+    constraints = cur.fetchall()
+    cur.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+        [list(tables)],
+    )
+    indexes = cur.fetchall()
+    for table, name, _ in constraints:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cur.execute(f"DROP INDEX {name}")
+    yield
+    cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for table, name, definition in constraints:
+        cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for _, definition in indexes:
+        cur.execute(definition)
 
 
 def _weighted_communities(communities):
