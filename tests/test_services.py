@@ -94,7 +94,7 @@ def test_exec_starts_embedded_servers_and_stops_them(data_dir):
     # The machine's own servers (5432, 6379) were not used.
     assert seen["pg_port"] != 5432
     assert seen["redis_port"] != 6379
-    assert (data_dir / "postgres" / "PG_VERSION").read_text().strip() == "16"
+    assert (data_dir / "postgres" / "PG_VERSION").read_text().strip().isdigit()
     assert gone(seen["pg_pid"]) and gone(seen["redis_pid"])
     assert refuses(seen["pg_port"]) and refuses(seen["redis_port"])
     assert "Traceback" not in result.stderr
