@@ -56,44 +56,62 @@ def get_progress(upload_id: int) -> dict:
 
 # --- storage -------------------------------------------------------------------
 
-def store_file(data: bytes) -> tuple[str, str]:
+def store_file(data: bytes, suffix: str = "csv") -> tuple[str, str]:
     """Keep the file once per content; the load reads exactly the bytes that were checked."""
     digest = hashlib.sha256(data).hexdigest()
-    path = f"panel_uploads/{digest[:2]}/{digest}.csv"
+    path = f"panel_uploads/{digest[:2]}/{digest}.{suffix}"
     if not default_storage.exists(path):
         path = default_storage.save(path, ContentFile(data))
     return digest, path
 
 
-def read_file(upload: PanelUpload) -> bytes:
-    with default_storage.open(upload.stored_path, "rb") as fh:
+def read_stored(path: str, digest: str) -> bytes:
+    with default_storage.open(path, "rb") as fh:
         data = fh.read()
-    if hashlib.sha256(data).hexdigest() != upload.content_hash:
+    if hashlib.sha256(data).hexdigest() != digest:
         raise PanelError("The stored panel file no longer matches what was checked.")
     return data
 
 
+def read_file(upload: PanelUpload) -> bytes:
+    return read_stored(upload.stored_path, upload.content_hash)
+
+
 # --- check -------------------------------------------------------------------
 
-def _stage(cursor, rows: list[tuple], *, progress=None, chunk_size: int = COPY_CHUNK, phase_span=(0, 50)) -> None:
-    """COPY the valid rows into a temporary table dropped at commit (or rollback)."""
+def _stage(cursor, blocks, *, progress=None, phase_span=(0, 50)) -> None:
+    """COPY CSV blocks into a temporary table dropped at commit (or rollback).
+
+    `blocks` yields (fraction done, text or bytes); progress is reported between blocks.
+    """
     # ON COMMIT DROP alone is not enough when the caller's transaction is still open (nested atomic).
     cursor.execute("DROP TABLE IF EXISTS pg_temp.panel_stage, pg_temp.panel_ids")
     cursor.execute(
         "CREATE TEMP TABLE panel_stage (line integer, phn varchar(10), last_name text, first_name text,"
         " date_of_birth date, gender varchar(1), postal_code varchar(7), last_visit date) ON COMMIT DROP"
     )
-    total = max(len(rows), 1)
     low, high = phase_span
     with cursor.copy(
         "COPY panel_stage (line, phn, last_name, first_name, date_of_birth, gender, postal_code, last_visit)"
         " FROM STDIN (FORMAT csv)"
     ) as copy:
-        for done, block in panel_file.copy_csv_chunks(rows, chunk_size):
+        for fraction, block in blocks:
             copy.write(block)
             if progress:
-                progress(low + (high - low) * done // total, f"Staging rows ({done:,} of {len(rows):,})")
+                progress(int(low + (high - low) * fraction), f"Staging rows ({fraction:.0%})")
     cursor.execute("ANALYZE panel_stage")
+
+
+def row_blocks(rows: list[tuple], chunk_size: int = COPY_CHUNK):
+    total = max(len(rows), 1)
+    for done, text in panel_file.copy_csv_chunks(rows, chunk_size):
+        yield done / total, text
+
+
+def byte_blocks(data: bytes, chunk_size: int):
+    total = max(len(data), 1)
+    for start in range(0, len(data), chunk_size):
+        yield min(start + chunk_size, len(data)) / total, data[start : start + chunk_size]
 
 
 def panel_comparison(provider_id: int, rows: list[tuple]) -> dict:
@@ -101,7 +119,7 @@ def panel_comparison(provider_id: int, rows: list[tuple]) -> dict:
     if not rows:
         return {"conflict_count": 0, "conflicts": [], "already_on_panel": 0, "on_waitlist": 0}
     with transaction.atomic(), connection.cursor() as cursor:
-        _stage(cursor, rows)
+        _stage(cursor, row_blocks(rows))
         cursor.execute(
             """
             SELECT s.line, s.phn FROM panel_stage s
@@ -152,6 +170,10 @@ def create_upload(
     """
     result, report = checked or check_file(provider, data)
     digest, path = store_file(data)
+    # The valid rows as the check left them, ready for COPY: the load streams them without parsing again.
+    staged = "".join(text for _, text in panel_file.copy_csv_chunks(result.rows, COPY_CHUNK)).encode()
+    staged_hash, staged_path = store_file(staged, suffix="rows.csv")
+    report["staged"] = {"path": staged_path, "sha256": staged_hash, "rows": result.rows_valid}
     previous = (
         PanelUpload.objects.filter(provider=provider, content_hash=digest, status=PanelUpload.Status.LOADED)
         .order_by("-finished_at")
@@ -314,7 +336,12 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK) 
         if upload.status != PanelUpload.Status.LOADING:
             raise PanelError(f"Upload {upload_id} is {upload.status}, not waiting to load.")
         report_progress(1, "Reading the file")
-        result = panel_file.check(read_file(upload))
+        staged = upload.report.get("staged")
+        if staged:
+            # About `chunk_size` rows per block (a staged row is some 60 bytes).
+            blocks = byte_blocks(read_stored(staged["path"], staged["sha256"]), chunk_size * 64)
+        else:
+            blocks = row_blocks(panel_file.check(read_file(upload)).rows, chunk_size)
         now = timezone.now()
         params = {
             "provider": upload.provider_id,
@@ -326,7 +353,7 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK) 
         figures = {}
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            _stage(cursor, result.rows, progress=report_progress, chunk_size=chunk_size, phase_span=(2, 50))
+            _stage(cursor, blocks, progress=report_progress, phase_span=(2, 50))
             step = 50 // len(LOAD_SQL)
             for n, (phase, sql) in enumerate(LOAD_SQL):
                 report_progress(50 + n * step, PHASE_LABELS[phase])

@@ -141,7 +141,7 @@ def test_names_survive_the_round_trip_to_copy_csv(name):
 
     a = phns(1)[0]
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([["phn", "last_name", "first_name", "date_of_birth"], [a, name, "X", "1980-01-01"]])
+    csv.writer(buffer).writerows([["phn", "last_name", "first_name", "date_of_birth"], [a, name, "X", "1980-01-01"]])
     result = panel_file.check(buffer.getvalue().encode(), today=TODAY)
     if name.strip() and len(name.strip()) <= 100 and not panel_file.CONTROL_RE.search(name.strip()):
         assert result.rows[0][panel_file.LAST_NAME] == name.strip()
@@ -149,3 +149,13 @@ def test_names_survive_the_round_trip_to_copy_csv(name):
         assert next(csv.reader(io.StringIO(block, newline="")))[panel_file.LAST_NAME] == name.strip()
     else:
         assert result.rows_valid == 0
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(min_value=0, max_value=99_999_999).map(lambda n: f"9{n:08d}{n % 10}"),
+                 st.integers(min_value=0, max_value=99_999_999).map(make_phn).filter(bool),
+                 st.text(alphabet="0123456789 ", max_size=12)))
+def test_fast_phn_check_agrees_with_the_registry_rule(value):
+    from registries.phn import is_valid_phn
+
+    assert panel_file.phn_is_valid(value) == (is_valid_phn(value) and value.isdigit())
