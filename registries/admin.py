@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from registries.models import PCN, Community, Division, HealthAuthority, PanelEntry
+from registries.models import PCN, Community, Division, HealthAuthority, PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
 
 
 @admin.register(HealthAuthority)
@@ -35,3 +35,26 @@ class PanelEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient", "provider", "created_by"]
     search_fields = ["patient__phn", "provider__practitioner_number"]
     show_full_result_count = False
+
+
+@admin.register(PanelUpload)
+class PanelUploadAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "provider", "status", "rows_read", "rows_valid", "rows_loaded", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["provider", "uploaded_by", "load_requested_by"]
+    readonly_fields = ["content_hash", "stored_path", "report"]
+    show_full_result_count = False
+
+
+@admin.register(PanelConflict)
+class PanelConflictAdmin(admin.ModelAdmin):
+    list_display = ["patient", "claiming_provider", "existing_entry", "created_at", "resolution", "resolved_at"]
+    list_filter = ["resolution"]
+    raw_id_fields = ["patient", "existing_entry", "claiming_provider", "upload", "resolved_by"]
+
+
+@admin.register(WaitlistFlag)
+class WaitlistFlagAdmin(admin.ModelAdmin):
+    list_display = ["patient", "registration", "provider", "division", "created_at", "resolved_at"]
+    list_filter = ["division"]
+    raw_id_fields = ["patient", "registration", "provider", "upload", "resolved_by"]
