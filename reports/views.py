@@ -106,8 +106,8 @@ def export_csv(request, key):
         if table.total:
             writer.writerow(table.total)
     writer.writerow([])
-    writer.writerow([f"{report.title}: {scope.label}, {dict(selectors.PERIODS)[scope.weeks].lower()}, "
-                     f"snapshot of {scope.snapshot.as_of:%Y-%m-%d}"])
+    period = dict(selectors.PERIODS)[scope.weeks].lower()
+    writer.writerow([f"{report.title}: {scope.label}, {period}, snapshot of {scope.snapshot.as_of:%Y-%m-%d}"])
     writer.writerow(['"<10" = a count from 1 to 9; "x" = withheld so that a small count cannot be worked back.'])
     audit.record(
         user=request.user, action="export", obj=scope.snapshot, request=request,
@@ -119,7 +119,7 @@ def export_csv(request, key):
 @roles.role_required(*ALLOWED)
 def forecast(request):
     """When today's waitlist would clear at recent rates, and with N more places a month."""
-    form, divisions = _scope_form(request, ForecastForm)
+    form, _ = _scope_form(request, ForecastForm)
     context = {"form": form, "assumptions": fc.__doc__.split("Assumptions (the forecast page prints them):")[1]
                .split("Pure functions")[0].strip(), "trailing": fc.TRAILING_WEEKS}
     if form.is_valid():

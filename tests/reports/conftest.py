@@ -9,7 +9,13 @@ from django.utils import timezone
 from patients.models import Registration, RegistrationStatusChange
 from providers.models import CapacityDeclaration
 from registries.models import PanelEntry
-from tests.factories import ClinicFactory, PatientFactory, ProviderFactory, RegistrationFactory, community
+from tests.factories import (
+    ClinicFactory,
+    PatientFactory,
+    ProviderFactory,
+    RegistrationFactory,
+    community,
+)
 
 
 @dataclass

@@ -5,6 +5,7 @@ import statistics
 import pytest
 from django.utils import timezone
 
+from patients.models import Registration
 from registries.models import Community
 from reports import selectors, services
 from reports.models import ReportSnapshot
@@ -125,7 +126,7 @@ def test_capacity_and_panels_match_the_providers_created(seeded, snapshot):
     assert rows["Kamloops"][5] == sum(p[3] for p in kamloops if p[1]) == 20  # open places
     assert rows["Kamloops"][3] == "<10"  # 2 providers accepting
     panels = selectors.panels_report(scope(snapshot))
-    facts = dict((r[0], r[1]) for r in panels.tables[1].rows)
+    facts = {r[0]: r[1] for r in panels.tables[1].rows}
     assert facts["People on open panels"] == 155
     assert facts["Providers"] == "<10"
     assert facts["Average panel size"] == "–"  # fewer than 10 providers
@@ -147,3 +148,52 @@ def test_every_displayed_count_is_zero_ten_or_more_or_suppressed(seeded, snapsho
                     for row in table.rows + ([table.total] if table.total else []):
                         for value in row[table.numeric_from:]:
                             assert not (isinstance(value, int) and 0 < value < 10), (report.key, row)
+
+
+def test_offer_report_matches_the_offers_made(seeded, thompson, today_noon):
+    import datetime
+
+    from attachment.models import MatchRun, Offer, Proposal
+    from providers.models import Provider
+
+    provider = Provider.objects.filter(clinics__community__name="Kamloops").first()
+    clinic = provider.clinics.first()
+    registrations = list(Registration.objects.filter(community__name="Kamloops").order_by("pk")[:39])
+    run = MatchRun.objects.create(status=MatchRun.Status.SUCCEEDED)
+    plan = (
+        [("sent", "")] * 3 + [("attached", "")] * 10 + [("expired", "")] * 2
+        + [("clinic_declined", "Panel full")] * 12 + [("clinic_declined", "too far ")] * 10
+        + [("clinic_declined", "Dr. Who's cousin")] + [("clinic_declined", "Knows Zebulon")]
+    )
+    days_to_attach = []
+    for i, ((status, reason), registration) in enumerate(zip(plan, registrations)):
+        sent = today_noon - datetime.timedelta(days=20 - (i % 15))
+        proposal = Proposal.objects.create(match_run=run, registration=registration, provider=provider, places=1,
+                                           status=Proposal.Status.OFFERED, created_at=sent)
+        answered = sent + datetime.timedelta(days=1) if status != "sent" else None
+        patient = sent + datetime.timedelta(days=3 + i % 10) if status == "attached" else None
+        if patient:
+            days_to_attach.append((patient.date() - sent.date()).days)
+        Offer.objects.create(
+            proposal=proposal, registration=registration, provider=provider, clinic=clinic, places=1, status=status,
+            decline_reason=reason, sent_at=sent, expires_at=sent + datetime.timedelta(days=14),
+            clinic_answered_at=answered if status in ("attached", "clinic_declined") else None,
+            patient_answered_at=patient,
+        )
+    snapshot = services.build_snapshots([thompson.pk])[0]
+    report = selectors.offers_report(scope(snapshot, weeks=4))
+    outcomes = {row[0]: row[1] for row in report.tables[0].rows}
+    assert report.tables[0].total == ["Offers sent", 39]
+    hand = {"Awaiting the clinic": 3, "Attached": 10, "Declined by the clinic": 24, "Expired": 2,
+            "Declined by the patient": 0, "Withdrawn": 0, "Accepted by the clinic (all)": 10}
+    for label, count in hand.items():
+        assert consistent(outcomes[label], count), (label, outcomes[label])
+    # The two one-off reasons are never printed; they are counted together as "other".
+    reasons_text = str(report.tables[1].rows) + str(snapshot.data["offers"])
+    assert "Zebulon" not in reasons_text and "cousin" not in reasons_text
+    reasons = {row[1]: row[2] for row in report.tables[1].rows}
+    if reasons:
+        assert consistent(reasons["Panel full"], 12) and consistent(reasons["Too far"], 10)
+        assert reasons["Other reasons (each given fewer than 10 times)"] == "<10"
+    days = {row[0]: row[1] for row in report.tables[2].rows}
+    assert days["Median"] == round(statistics.median(days_to_attach))

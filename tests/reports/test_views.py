@@ -14,7 +14,14 @@ from providers.models import Provider
 from registries.models import PanelEntry
 from reports import services
 from tests.conftest import login
-from tests.factories import ClinicFactory, PatientFactory, ProviderFactory, RegistrationFactory, UserFactory, community
+from tests.factories import (
+    ClinicFactory,
+    PatientFactory,
+    ProviderFactory,
+    RegistrationFactory,
+    UserFactory,
+    community,
+)
 
 pytestmark = pytest.mark.django_db
 
