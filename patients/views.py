@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -242,6 +243,7 @@ def waitlist(request):
         "form": form, "rows": rows, "page": page, "has_next": has_next, "divisions": divisions,
         "querystring": params.urlencode(), "first_row": (page - 1) * selectors.PAGE_SIZE + 1,
         "last_row": (page - 1) * selectors.PAGE_SIZE + len(rows),
+        "detail_base": reverse("patients:waitlist"),
     })
 
 

@@ -1,0 +1,133 @@
+"""Benchmark of the coordinators' waitlist at provincial scale (300,000 registrations).
+
+Run:  DATABASE_URL=postgresql://... .venv/bin/python -m tests.bench.bench_waitlist [--runs 20]
+
+Not collected by pytest (the name does not start with test_). Loads the data with
+`manage.py seed_demo` when the database it points to holds fewer than 300,000
+registrations, then times, through Django's test Client logged in as a coordinator of
+the division containing Surrey, the first page and filtered / searched pages: median
+and 90th percentile in milliseconds, each over `--runs` requests after a warm-up.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attachment.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from attachment import roles  # noqa: E402
+from patients.models import Patient, Registration  # noqa: E402
+from registries.models import Community  # noqa: E402
+
+TARGET = 300_000
+COORDINATOR = "bench-coordinator"
+
+
+def ensure_data():
+    have = Registration.objects.count()
+    if have >= TARGET:
+        print(f"{have:,} registrations present")
+        return
+    # seed_demo adds a quarter as many again as history (attached / withdrawn).
+    waiting = math.ceil((TARGET - have) / 1.25)
+    print(f"{have:,} registrations present; seeding {waiting:,} waiting households (+25% history) ...", flush=True)
+    started = time.perf_counter()
+    call_command("seed_demo", patients=waiting, providers=150, panel_entries=20_000)
+    print(f"seeded in {time.perf_counter() - started:.0f} s; now {Registration.objects.count():,} registrations")
+
+
+def coordinator_client(division) -> Client:
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username=COORDINATOR, defaults={"email": "bench@example.org"})
+    roles.grant_division(user, division, coordinator=True)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def scenarios(division):
+    surrey = Community.objects.get(name="Surrey")
+    sample = Registration.objects.filter(division=division, status="waiting").order_by("id")[1000]
+    person = Patient.objects.filter(registration=sample).first()
+    common = (
+        Patient.objects.filter(registration__division=division).values_list("last_name", flat=True).first()
+        or "Singh"
+    )
+    return [
+        ("first page (open, by priority)", {}),
+        ("page 20", {"page": "20"}),
+        ("sorted by longest wait", {"sort": "wait"}),
+        ("community = Surrey", {"community": str(surrey.pk)}),
+        ("factor = pregnancy", {"factor": "pregnancy"}),
+        ("factor = palliative, sorted by wait", {"factor": "palliative", "sort": "wait"}),
+        ("language = Punjabi", {"language": "pa"}),
+        ("waited > 365 days", {"waited_days": "365"}),
+        ("suspended only", {"suspended": "yes"}),
+        ("status = withdrawn", {"status": "withdrawn"}),
+        ("community + factor + language", {"community": str(surrey.pk), "factor": "chronic_condition", "language": "pa"}),
+        (f"search last name '{common}'", {"q": common}),
+        (f"search '{person.first_name} {person.last_name}'", {"q": f"{person.first_name} {person.last_name}"}),
+        ("search name, no match", {"q": "Thistlewood"}),
+        ("search PHN", {"q": person.phn}),
+        ("search reference code", {"q": sample.reference_code}),
+        ("search phone", {"q": sample.phone}),
+    ]
+
+
+def measure(client, params, runs):
+    for _ in range(2):  # warm caches and the connection
+        response = client.get("/waitlist/", params, secure=True)
+        assert response.status_code == 200, response.status_code
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get("/waitlist/", params, secure=True)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    times.sort()
+    p90 = times[max(0, math.ceil(0.9 * len(times)) - 1)]
+    return statistics.median(times), p90, len(response.context["rows"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args(argv)
+    setup_test_environment()  # lets the Client expose response.context
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.ATTACH_REQUIRE_MFA = False
+    # Production settings want collected static files; the benchmark times views, not assets.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    print(f"database {connection.settings_dict['NAME']}")
+    ensure_data()
+    division = Community.objects.get(name="Surrey").division
+    open_count = Registration.objects.filter(division=division, status__in=Registration.OPEN_STATUSES).count()
+    print(f"coordinator of {division} ({open_count:,} open registrations); {args.runs} runs each\n")
+    client = coordinator_client(division)
+    print(f"{'page':<48} {'median ms':>10} {'p90 ms':>8} {'rows':>5}")
+    worst = 0.0
+    for name, params in scenarios(division):
+        median, p90, rows = measure(client, params, args.runs)
+        worst = max(worst, median)
+        print(f"{name:<48} {median:>10.1f} {p90:>8.1f} {rows:>5}", flush=True)
+    print(f"\nslowest median {worst:.1f} ms (target < 200 ms)")
+    return 0 if worst < 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
