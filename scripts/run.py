@@ -122,16 +122,19 @@ def stop_all(children: list[Child]) -> None:
         child.finish()
 
 
-def run_step(name: str, args: list[str], env: dict[str, str]) -> None:
-    """Run `manage.py ARGS` to the end; Ctrl-C interrupts it."""
-    child = Child(name, ["manage.py", *args], env)
-    while child.poll() is None:
+def run_steps(steps: dict[str, list[str]], env: dict[str, str]) -> None:
+    """Run `manage.py ARGS` for each named step, side by side, to the end; Ctrl-C
+    interrupts them."""
+    children = {name: Child(name, ["manage.py", *args], env) for name, args in steps.items()}
+    while any(child.poll() is None for child in children.values()):
         if STOP.requested.wait(0.1):
-            stop_all([child])
+            stop_all(list(children.values()))
             return
-    child.finish()
-    if child.poll() != 0:
-        raise fail(f"`manage.py {' '.join(args)}` {ended(child.poll())}; see above")
+    for name, child in children.items():
+        child.finish()
+        if child.poll() != 0:
+            command = " ".join(steps[name])
+            raise fail(f"`manage.py {command}` {ended(child.poll())}; see above")
 
 
 def ended(code: int) -> str:
@@ -178,7 +181,9 @@ def port_answers(port: int) -> bool:
     return False
 
 
-def supervise(children: list[Child], port: int, logins: list[str]) -> None:
+def supervise(
+    children: list[Child], port: int, lookup: threading.Thread, logins: list[str]
+) -> None:
     """Show the banner once the web server listens; return when asked to stop, raise
     Failure when a child dies."""
     banner_shown = False
@@ -186,7 +191,7 @@ def supervise(children: list[Child], port: int, logins: list[str]) -> None:
         for child in children:
             if child.poll() is not None:
                 raise fail(f"{child.name} {ended(child.poll())}; stopping everything")
-        if not banner_shown and port_answers(port):
+        if not banner_shown and not lookup.is_alive() and port_answers(port):
             show_banner(port, logins)
             banner_shown = True
 
@@ -218,22 +223,26 @@ def serve(urls: dict[str, str], port: int) -> int:
 
 
 def prepare(env: dict[str, str]) -> None:
-    steps = [
-        ("migrate", ["migrate", "--noinput"]),
-        ("static", ["collectstatic", "--noinput", "-v", "0"]),
-        ("seed", ["seed_demo", "--if-empty"]),
-    ]
-    if not has_command("seed_demo"):
+    # collectstatic leaves the database alone, so it runs beside migrate: each Django
+    # start costs a second or more, and a second `make run` should be quick.
+    run_steps(
+        {"migrate": ["migrate", "--noinput"], "static": ["collectstatic", "--noinput", "-v", "0"]},
+        env,
+    )
+    if STOP.requested.is_set():
+        return
+    if has_command("seed_demo"):
+        run_steps({"seed": ["seed_demo", "--if-empty"]}, env)
+    else:
         announce("no seed_demo command in this checkout: starting without demo data")
-        steps.pop()
-    for name, args in steps:
-        run_step(name, args, env)
-        if STOP.requested.is_set():
-            return
 
 
 def run_app(env: dict[str, str], port: int) -> None:
-    logins = demo_logins(env) if has_command("demo_logins") else []
+    # The logins are asked for while the three start; the banner waits for both.
+    logins: list[str] = []
+    lookup = threading.Thread(target=lambda: logins.extend(demo_logins(env)), daemon=True)
+    if has_command("demo_logins"):
+        lookup.start()
     children = [
         Child("web", ["manage.py", "runserver", f"127.0.0.1:{port}"], env),
         Child("worker", ["-m", "celery", "-A", "attachment", "worker", "-l", "info",
@@ -242,7 +251,7 @@ def run_app(env: dict[str, str], port: int) -> None:
                        "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"], env),
     ]  # fmt: skip
     try:
-        supervise(children, port, logins)
+        supervise(children, port, lookup, logins)
     finally:
         announce("stopping...")
         stop_all(children)
