@@ -110,17 +110,18 @@ class Server:
 
     def stop(self) -> None:
         process = self.process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.send_signal(self.stop_signal)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.send_signal(self.kill_signal)
-            process.wait()
+        if process.poll() is None:
+            process.send_signal(self.stop_signal)
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.send_signal(self.kill_signal)
+                process.wait()
+            say(f"stopped embedded {self.name}")
         if self.on_stop:
             self.on_stop.unlink(missing_ok=True)
-        say(f"stopped embedded {self.name}")
 
 
 @contextlib.contextmanager
