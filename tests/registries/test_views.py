@@ -154,3 +154,14 @@ def test_clinic_roles_cannot_see_coordinator_pages(client, moa):
     login(client, moa)
     assert client.get(reverse("registries:conflicts")).status_code == 403
     assert client.get(reverse("registries:division")).status_code == 403
+
+
+def test_coordinators_read_panels_and_profiles_of_their_division_only(client, coordinator, other_coordinator, provider):
+    login(client, coordinator)
+    assert client.get(reverse("registries:panel", args=[provider.pk])).status_code == 200
+    assert client.get(reverse("providers:provider", args=[provider.pk])).status_code == 200
+    assert client.get(reverse("registries:panel_add", args=[provider.pk])).status_code == 403  # reading is not acting
+    client.logout()
+    login(client, other_coordinator)
+    assert client.get(reverse("registries:panel", args=[provider.pk])).status_code == 404
+    assert client.get(reverse("providers:provider", args=[provider.pk])).status_code == 404
