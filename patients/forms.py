@@ -267,6 +267,14 @@ class WaitlistFilterForm(forms.Form):
         if divisions is not None:
             self.fields["community"].queryset = Community.objects.filter(division__in=divisions).order_by("name")
 
+    def clean_q(self):
+        q = self.cleaned_data["q"].strip()
+        # Names are found through trigram indexes, which need three letters to narrow
+        # anything down; numbers and codes are matched exactly and may be any length.
+        if q and not any(ch.isdigit() for ch in q) and not any(len(w) >= 3 for w in q.replace(",", " ").split()):
+            raise ValidationError("Type at least 3 letters of a name, or a PHN, reference code or phone number.")
+        return q
+
 
 class StatusLookupForm(forms.Form):
     reference_code = forms.CharField(

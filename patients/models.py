@@ -7,7 +7,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.contrib.postgres.indexes import OpClass
 
 from registries.phn import validate_phn
@@ -74,6 +73,11 @@ class Registration(models.Model):
     )
     # Guards a double submit of the public form: one token, one registration.
     submission_token = models.UUIDField(null=True, blank=True, unique=True)
+    # Every member's name, upper-cased ("LOPEZ ANA | LOPEZ MIA"), so the waitlist's name
+    # search is one trigram-indexed condition on the same rows as the division filter.
+    # Kept by PostgreSQL (triggers in migration 0006) from patients_patient, whatever
+    # writes the people (forms, COPY, raw SQL); the application never writes it.
+    search_names = models.TextField(default="", db_default="", blank=True, editable=False)
     # The phone as digits only, computed by PostgreSQL, so "250 555-0199" and
     # "(250) 5550199" find the same household by one indexed equality.
     phone_digits = models.GeneratedField(
@@ -126,6 +130,7 @@ class Registration(models.Model):
                 condition=Q(suspended_at__isnull=False), name="waitlist_suspended",
             ),
             models.Index(fields=["phone_digits"], name="registration_phone_digits"),
+            GinIndex(OpClass("search_names", name="gin_trgm_ops"), name="registration_names_trgm"),
             # Reminders: open registrations whose last reminder (or registration) is oldest.
             models.Index(
                 models.functions.Coalesce("last_reminder_at", "registered_at"), name="registration_reminder_due",
@@ -167,10 +172,6 @@ class Patient(models.Model):
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
-            # Name search on the waitlist is a case-insensitive substring match; trigram
-            # indexes (pg_trgm) answer it without reading every person.
-            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="patient_last_name_trgm"),
-            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="patient_first_name_trgm"),
             models.Index(fields=["registration", "date_of_birth"], name="patient_registration_dob"),
         ]
 

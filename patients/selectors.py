@@ -19,7 +19,6 @@ from patients.priority import FACTOR_LABELS
 from registries.phn import normalize_phn
 
 PAGE_SIZE = 50
-NAME_MATCH_CAP = 200_000  # far above any real name; only a fence for the planner
 OPEN = "open"
 
 
@@ -43,8 +42,9 @@ def _search_q(term: str, divisions) -> Q:
     """What a coordinator's search box finds: a PHN, a reference code, a phone number or names.
 
     Exact identifiers are resolved to registration ids first (unique indexes), so the
-    page query is a primary-key lookup; names become an IN over the trigram-indexed
-    patients, which PostgreSQL runs patient-first and joins to the few matches.
+    page query is a primary-key lookup; each word of a name must appear in the
+    household's names (Registration.search_names, trigram-indexed), which PostgreSQL
+    combines with the division's own index on the same table.
     """
     term = term.strip()
     compact = normalize_phn(term)
@@ -64,16 +64,13 @@ def _search_q(term: str, divisions) -> Q:
         ids = list(Registration.objects.filter(reference_code=code, division__in=divisions).values_list("id", flat=True))
         if ids:
             return Q(pk__in=ids)
-    words = [w for w in term.replace(",", " ").split() if w]
+    words = [w.upper() for w in term.replace(",", " ").split() if w]
     if not words:
         return Q(pk__in=[])
-    people = Patient.objects.all()
+    q = Q()
     for word in words:
-        people = people.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word))
-    # The LIMIT keeps PostgreSQL from flattening this into a join that walks the whole
-    # division in rank order probing each household's names: matched people are found
-    # once through the trigram indexes, hashed, and the division's rows filtered by it.
-    return Q(pk__in=people.values("registration_id")[:NAME_MATCH_CAP])
+        q &= Q(search_names__contains=word)
+    return q
 
 
 def waitlist(divisions, query: WaitlistQuery, *, page: int = 1, now=None):

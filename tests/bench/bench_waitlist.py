@@ -26,7 +26,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from attachment import roles  # noqa: E402
 from patients.models import Patient, Registration  # noqa: E402
@@ -46,6 +46,11 @@ def ensure_data():
     print(f"{have:,} registrations present; seeding {waiting:,} waiting households (+25% history) ...", flush=True)
     started = time.perf_counter()
     call_command("seed_demo", patients=waiting, providers=150, panel_entries=20_000)
+    # A bulk load leaves the trigram index's pending list full and the visibility map
+    # empty; autovacuum tidies both within minutes in service. Do it now, not mid-run.
+    with connection.cursor() as cur:
+        for table in ("patients_registration", "patients_patient"):
+            cur.execute(f"VACUUM ANALYZE {table}")
     print(f"seeded in {time.perf_counter() - started:.0f} s; now {Registration.objects.count():,} registrations")
 
 
@@ -92,22 +97,24 @@ def measure(client, params, runs):
     for _ in range(2):  # warm caches and the connection
         response = client.get("/waitlist/", params, secure=True)
         assert response.status_code == 200, response.status_code
-    times = []
+    times, sql = [], []
     for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get("/waitlist/", params, secure=True)
-        times.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get("/waitlist/", params, secure=True)
+            times.append((time.perf_counter() - started) * 1000)
+        sql.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
         assert response.status_code == 200
     times.sort()
     p90 = times[max(0, math.ceil(0.9 * len(times)) - 1)]
-    return statistics.median(times), p90, len(response.context["rows"])
+    rows = response.content.decode().count('<tr>\n      <td><a href="/waitlist/')
+    return statistics.median(times), p90, statistics.median(sql), rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)
-    setup_test_environment()  # lets the Client expose response.context
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.ATTACH_REQUIRE_MFA = False
     # Production settings want collected static files; the benchmark times views, not assets.
@@ -119,13 +126,15 @@ def main(argv=None):
     open_count = Registration.objects.filter(division=division, status__in=Registration.OPEN_STATUSES).count()
     print(f"coordinator of {division} ({open_count:,} open registrations); {args.runs} runs each\n")
     client = coordinator_client(division)
-    print(f"{'page':<48} {'median ms':>10} {'p90 ms':>8} {'rows':>5}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
+    print(f"{'page':<48} {'median ms':>10} {'p90 ms':>8} {'SQL ms':>7} {'rows':>5}")
     worst = 0.0
     for name, params in scenarios(division):
-        median, p90, rows = measure(client, params, args.runs)
+        median, p90, sql, rows = measure(client, params, args.runs)
         worst = max(worst, median)
-        print(f"{name:<48} {median:>10.1f} {p90:>8.1f} {rows:>5}", flush=True)
-    print(f"\nslowest median {worst:.1f} ms (target < 200 ms)")
+        print(f"{name:<48} {median:>10.1f} {p90:>8.1f} {sql:>7.1f} {rows:>5}", flush=True)
+    print(f"\nslowest median {worst:.1f} ms (target < 200 ms); load average now {os.getloadavg()[0]:.1f}")
+    print("SQL ms: median time in the database per request (session, user, scope, page, members, audit).")
     return 0 if worst < 200 else 1
 
 

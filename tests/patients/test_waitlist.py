@@ -252,3 +252,37 @@ def test_the_registration_page_shows_priority_reasons_history_and_household(clie
     assert "Matched" in html
     for m in Patient.objects.filter(registration=registration):
         assert m.first_name in html
+
+
+def test_a_name_search_needs_three_letters(client, coordinator):
+    household(1)
+    login(client, coordinator)
+    response = client.get(reverse("patients:waitlist"), {"q": "Li"})
+    assert "Type at least 3 letters of a name" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="search").exists()
+
+
+def test_the_database_keeps_the_household_names_searchable():
+    registration = household(2)
+    first, second = registration.members.order_by("-is_primary_contact", "id")
+    registration.refresh_from_db()
+    assert registration.search_names == (
+        f"{first.last_name} {first.first_name} | {second.last_name} {second.first_name}".upper())
+    # Renaming a person, moving them to another household, deleting them: all followed.
+    Patient.objects.filter(pk=first.pk).update(first_name="Zebulon")
+    other = household(1)
+    Patient.objects.filter(pk=second.pk).update(registration=other)
+    registration.refresh_from_db()
+    other.refresh_from_db()
+    assert registration.search_names == f"{first.last_name} Zebulon".upper()
+    assert f"{second.last_name} {second.first_name}".upper() in other.search_names
+    Patient.objects.filter(pk=second.pk).delete()
+    other.refresh_from_db()
+    assert f"{second.first_name}".upper() not in other.search_names
+    # A full save from a stale instance cannot overwrite what the database keeps.
+    stale = Registration.objects.get(pk=registration.pk)
+    stale.search_names = "SOMETHING ELSE"
+    stale.address = "1 Stale Road"
+    stale.save()
+    registration.refresh_from_db()
+    assert registration.search_names == f"{first.last_name} Zebulon".upper() and registration.address == "1 Stale Road"
