@@ -10,9 +10,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
+    # A fresh process with the operator's environment, not the test run's (the browser
+    # tests relax Django's async-safety check for their own process only).
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **env},
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**base, **env},
     )
 
 
