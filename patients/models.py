@@ -4,10 +4,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.contrib.postgres.indexes import OpClass
 
 from registries.phn import validate_phn
 from registries.vocab import GENDERS, PROVIDER_GENDERS

@@ -13,7 +13,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from attachment import audit
-from patients.models import ContactNote, Patient, Registration, RegistrationStatusChange, new_reference_code
+from patients.models import (
+    ContactNote,
+    Patient,
+    Registration,
+    RegistrationStatusChange,
+    new_reference_code,
+)
 from patients.priority import compute_priority, needs_for
 from registries.models import Community
 from registries.phn import normalize_phn, validate_phn
@@ -238,7 +244,7 @@ def send_confirmation(registration_id: int) -> None:
             from_email=None,
             recipient_list=[registration.email],
         )
-    except Exception:  # noqa: BLE001 — logged; the household still has the code on screen
+    except Exception:
         log.exception("confirmation email for registration %s failed", registration_id)
 
 

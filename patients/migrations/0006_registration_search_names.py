@@ -4,7 +4,6 @@ import django.contrib.postgres.indexes
 from django.conf import settings
 from django.db import migrations, models
 
-
 # Registration.search_names follows the household's people whatever writes them: one
 # statement-level trigger per event on patients_patient recomputes the affected
 # registrations set-based (a COPY of 500,000 people is one UPDATE, not 500,000), and a

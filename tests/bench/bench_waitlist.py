@@ -18,19 +18,19 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attachment.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from attachment import roles  # noqa: E402
-from patients.models import Patient, Registration  # noqa: E402
-from registries.models import Community  # noqa: E402
+from attachment import roles
+from patients.models import Patient, Registration
+from registries.models import Community
 
 TARGET = 300_000
 COORDINATOR = "bench-coordinator"

@@ -1,7 +1,7 @@
 """Public self-registration at /register/ and staff entry of a caller's registration."""
 
 import datetime
-import re
+import itertools
 
 import pytest
 from django.core import mail
@@ -20,16 +20,14 @@ from tests.patients.helpers import registration_post
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _on_commit(django_capture_on_commit_callbacks):
-    global _capture
-    _capture = django_capture_on_commit_callbacks
+@pytest.fixture
+def post(django_capture_on_commit_callbacks):
+    def submit(client, data, url=None):
+        # The confirmation email goes out once the registration is committed.
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url or reverse("patients:register"), data)
 
-
-def post(client, data, url=None):
-    # The confirmation email goes out once the registration is committed.
-    with _capture(execute=True):
-        return client.post(url or reverse("patients:register"), data)
+    return submit
 
 
 def test_the_form_is_public_and_accessible(client):
@@ -42,7 +40,7 @@ def test_the_form_is_public_and_accessible(client):
     assert "Freedom of Information and Protection of Privacy Act" in html
 
 
-def test_a_household_of_two_is_registered_with_priority_needs_and_a_code(client):
+def test_a_household_of_two_is_registered_with_priority_needs_and_a_code(client, post):
     child_dob = (timezone.localdate() - datetime.timedelta(days=300)).isoformat()
     members = [
         {"first_name": "Ana", "last_name": "Lopez", "date_of_birth": "1985-03-02", "phn": next_phn()},
@@ -71,7 +69,7 @@ def test_a_household_of_two_is_registered_with_priority_needs_and_a_code(client)
     assert mail.outbox[0].to == ["ana.lopez@example.org"]
 
 
-def test_no_email_given_means_no_email_sent(client):
+def test_no_email_given_means_no_email_sent(client, post):
     assert post(client, registration_post(email="")).status_code == 302
     assert mail.outbox == []
 
@@ -91,7 +89,7 @@ def test_no_email_given_means_no_email_sent(client):
         ({"postal_code": "12345"}, "postal_code", "postal code like"),
     ],
 )
-def test_bad_input_gives_a_field_message_and_saves_nothing(client, overrides, field, message):
+def test_bad_input_gives_a_field_message_and_saves_nothing(client, overrides, field, message, post):
     response = post(client, registration_post(**overrides))
     assert response.status_code == 400
     html = response.content.decode()
@@ -101,7 +99,7 @@ def test_bad_input_gives_a_field_message_and_saves_nothing(client, overrides, fi
     assert Registration.objects.count() == 0 and Patient.objects.count() == 0
 
 
-def test_the_same_phn_twice_in_one_household_is_refused(client):
+def test_the_same_phn_twice_in_one_household_is_refused(client, post):
     phn = next_phn()
     members = [
         {"first_name": "A", "last_name": "B", "date_of_birth": "1980-01-01", "phn": phn},
@@ -112,7 +110,7 @@ def test_the_same_phn_twice_in_one_household_is_refused(client):
     assert Registration.objects.count() == 0
 
 
-def test_somebody_already_waiting_is_told_so_and_not_duplicated(client):
+def test_somebody_already_waiting_is_told_so_and_not_duplicated(client, post):
     existing = household(1)
     phn = existing.members.get().phn
     members = [{"first_name": "Someone", "last_name": "Else", "date_of_birth": "1990-01-01", "phn": phn}]
@@ -133,7 +131,7 @@ def test_the_service_refuses_an_open_duplicate_even_without_the_form():
     assert Registration.objects.count() == 1
 
 
-def test_a_person_whose_registration_closed_may_register_again(client):
+def test_a_person_whose_registration_closed_may_register_again(client, post):
     old = household(1, status="withdrawn")
     phn = old.members.get().phn
     members = [{"first_name": "Back", "last_name": "Again", "date_of_birth": "1980-05-17", "phn": phn}]
@@ -141,7 +139,7 @@ def test_a_person_whose_registration_closed_may_register_again(client):
     assert Patient.objects.get(phn=phn).registration.status == "waiting"
 
 
-def test_a_double_submit_creates_one_registration(client):
+def test_a_double_submit_creates_one_registration(client, post):
     data = registration_post()
     first, second = post(client, data), post(client, data)
     assert first.status_code == second.status_code == 302
@@ -158,7 +156,7 @@ def test_the_database_refuses_a_second_registration_with_the_same_token():
         household(1, submission_token=token)
 
 
-def test_add_another_person_grows_the_form_without_errors_or_saving(client):
+def test_add_another_person_grows_the_form_without_errors_or_saving(client, post):
     data = registration_post()
     data.pop("submit")
     data["add_member"] = "1"
@@ -178,7 +176,7 @@ def test_reference_codes_are_short_unambiguous_unique_and_not_sequential(client)
         assert not set(code) & set("0O1IL2Z5S8B")
     # Consecutive registrations share no structure: neither ordered nor sharing a prefix.
     assert codes != sorted(codes)
-    assert sum(a[:4] == b[:4] for a, b in zip(codes, codes[1:])) == 0
+    assert sum(a[:4] == b[:4] for a, b in itertools.pairwise(codes)) == 0
 
 
 def test_reference_codes_are_drawn_uniformly():
@@ -217,4 +215,3 @@ def test_staff_entry_is_for_coordinators_only(client, manager):
 
 def test_the_confirmation_page_shows_nothing_without_a_registration(client):
     assert client.get(reverse("patients:register_done"))["Location"] == reverse("patients:register")
-    assert re.fullmatch(r"[A-Z0-9]+", "ABC")
