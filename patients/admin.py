@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from patients.models import Patient, Registration, RegistrationStatusChange
+from patients.models import ContactNote, Patient, Registration, RegistrationStatusChange
 
 
 class MemberInline(admin.TabularInline):
@@ -15,6 +15,13 @@ class StatusInline(admin.TabularInline):
     readonly_fields = ["from_status", "to_status", "at", "by", "reason"]
 
 
+class ContactNoteInline(admin.TabularInline):
+    model = ContactNote
+    extra = 0
+    readonly_fields = ["kind", "outcome", "is_reminder", "note", "at", "by"]
+    can_delete = False
+
+
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     list_display = ["reference_code", "community", "status", "effective_priority", "registered_at", "household_size"]
@@ -22,7 +29,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ["reference_code"]
     readonly_fields = ["reference_code", "effective_priority"]
     raw_id_fields = ["community", "division", "entered_by"]
-    inlines = [MemberInline, StatusInline]
+    inlines = [MemberInline, StatusInline, ContactNoteInline]
     show_full_result_count = False
 
 

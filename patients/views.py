@@ -234,9 +234,13 @@ def waitlist(request):
     except ValueError:
         page = 1
     rows, has_next = selectors.waitlist(divisions, query, page=page)
+    # The list shows names: every page of it is recorded, searches with what was sought.
     if query.q:
         audit.record(user=request.user, action="search", object_type="patients.Registration", request=request,
                      summary=f"Waitlist search: {query.q[:200]}")
+    else:
+        audit.record(user=request.user, action="view", object_type="patients.Registration", request=request,
+                     summary=f"Waitlist page {page}: {request.GET.urlencode()[:200]}")
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "patients/waitlist.html", {

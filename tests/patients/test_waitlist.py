@@ -62,6 +62,8 @@ def test_search_by_name_phn_reference_code_and_phone(client, coordinator):
     assert refs(client.get(reverse("patients:waitlist"), {"q": "nobody-by-this-name"})) == []
     event = AuditEvent.objects.filter(action="search", user=coordinator).first()
     assert event is not None and "Waitlist search" in event.summary
+    client.get(reverse("patients:waitlist"), {"factor": "pregnancy"})
+    assert AuditEvent.objects.filter(action="view", user=coordinator, summary__contains="factor=pregnancy").exists()
 
 
 def test_search_finds_closed_registrations_too(client, coordinator):
@@ -260,6 +262,7 @@ def test_a_name_search_needs_three_letters(client, coordinator):
     response = client.get(reverse("patients:waitlist"), {"q": "Li"})
     assert "Type at least 3 letters of a name" in response.content.decode()
     assert not AuditEvent.objects.filter(action="search").exists()
+    assert refs(response) == [r.reference_code for r in Registration.objects.all()]
 
 
 def test_the_database_keeps_the_household_names_searchable():
