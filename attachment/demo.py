@@ -8,7 +8,7 @@ so 5 million rows cost one statement, not 5 million round trips. Small tables
 
 import random
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -91,13 +91,13 @@ def seed(*, registrations: int, providers: int, panel_entries: int, seed: int = 
             _fast_bulk_mode(cur)
             with _Timer(report, "providers"):
                 provider_ids = _providers_and_clinics(rng, communities, providers, report)
-            with _Timer(report, "waitlist"):
-                _waitlist(cur, communities, registrations, report)
-            with _Timer(report, "panels"):
-                if panel_entries >= 100_000:
-                    with _indexes_rebuilt_after(cur, "patients_patient", "registries_panelentry"):
-                        _panels(cur, provider_ids, panel_entries, report)
-                else:
+            big = registrations + panel_entries >= 100_000
+            tables = ("patients_registration", "patients_patient", "patients_registrationstatuschange",
+                      "registries_panelentry")
+            with _indexes_rebuilt_after(cur, *tables, report=report) if big else nullcontext():
+                with _Timer(report, "waitlist"):
+                    _waitlist(cur, communities, registrations, report)
+                with _Timer(report, "panels"):
                     _panels(cur, provider_ids, panel_entries, report)
             with _Timer(report, "users"):
                 _demo_users(report)
@@ -118,7 +118,7 @@ def _fast_bulk_mode(cur):
 
 
 @contextmanager
-def _indexes_rebuilt_after(cur, *tables):
+def _indexes_rebuilt_after(cur, *tables, report):
     """Drop the tables' secondary indexes and unique constraints, and rebuild them after
     the block: one sort per index is far cheaper than maintaining it row by row during a
     multi-million-row insert. Rebuilding a UNIQUE constraint re-checks the whole table."""
@@ -140,11 +140,12 @@ def _indexes_rebuilt_after(cur, *tables):
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
     yield
-    cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
-    for table, name, definition in constraints:
-        cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    for _, definition in indexes:
-        cur.execute(definition)
+    with _Timer(report, "indexes"):
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for table, name, definition in constraints:
+            cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _, definition in indexes:
+            cur.execute(definition)
 
 
 def _weighted_communities(communities):
