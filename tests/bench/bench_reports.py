@@ -23,6 +23,7 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
@@ -68,8 +69,10 @@ def main():
 
     user, _ = get_user_model().objects.get_or_create(username="bench-manager")
     roles.grant_division(user, division, manager=True)
-    # The page, not the login machinery: no MFA, no TLS redirect, a host the Client sends.
-    with override_settings(ATTACH_REQUIRE_MFA=False, SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["*"]):
+    # The page, not the login machinery: no MFA, no TLS redirect, a host the Client
+    # sends, static URLs without a collected manifest.
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(ATTACH_REQUIRE_MFA=False, SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["*"], STORAGES=storages):
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         for label, params in [
