@@ -319,7 +319,9 @@ def compute(division_ids, as_of=None, progress=None) -> dict:
             },
             "by_community": {str(cid): s for cid, s in per.items()},
             "waits": waits.get(division_id, []),
-            "offers": offers.get(division_id) if offers is not None else None,
+            # None only while the offer workflow's table does not exist; no offers yet is zeros.
+            "offers": (offers.get(division_id) or {"by_community": {}, "reasons": [], "days_to_attach": []})
+            if offers is not None else None,
         }
     progress("Saving", 7, steps)
     return out
