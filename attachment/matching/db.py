@@ -15,7 +15,8 @@ set-based queries and writes its answer back in one transaction:
    the places with one UPDATE ... FROM unnest(...).
 
 Engine ids: a registration's reference code (so ties in rank fall to the reference
-code, as the rules say), a provider's primary key, a community's primary key.
+code, as the rules say), a provider's primary key, a community's (unique) name, which
+the engine also writes into the reasons coordinators read.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _scope_sql(parameters: dict, community_column: str) -> tuple[str, list]:
         return f" AND {community_column} = %s", [int(community_id)]
     if division_id:
         return (
-            f" AND {community_column} IN (SELECT c.id FROM registries_community c WHERE c.division_id = %s)",
+            f" AND {community_column} IN (SELECT sc.id FROM registries_community sc WHERE sc.division_id = %s)",
             [int(division_id)],
         )
     return "", []
@@ -53,9 +54,10 @@ def read_providers(cur, parameters: dict) -> list[ProviderSlot]:
     cur.execute(
         f"""
         SELECT p.id, p.open_capacity, p.languages, p.gender, p.declines_needs,
-               array_agg(pc.community_id ORDER BY pc.community_id)
+               array_agg(c.name ORDER BY c.name)
         FROM providers_provider p
         JOIN providers_provider_communities pc ON pc.provider_id = p.id
+        JOIN registries_community c ON c.id = pc.community_id
         WHERE p.accepting AND p.open_capacity > 0 {scope}
         GROUP BY p.id
         """,
@@ -64,7 +66,7 @@ def read_providers(cur, parameters: dict) -> list[ProviderSlot]:
     return [
         ProviderSlot(
             id=str(pid),
-            communities=[str(c) for c in communities],
+            communities=communities,
             capacity=capacity,
             languages=languages or (),
             gender=gender or None,
@@ -79,10 +81,11 @@ def read_registrations(cur, parameters: dict):
     scope, params = _scope_sql(parameters, "r.community_id")
     cur.execute(
         f"""
-        SELECT r.id, r.reference_code, r.community_id, r.household_size, r.effective_priority,
+        SELECT r.id, r.reference_code, c.name, r.household_size, r.effective_priority,
                FLOOR(EXTRACT(EPOCH FROM (now() - r.registered_at)) / 86400)::int,
                array_to_string(r.languages, ','), r.preferred_provider_gender, array_to_string(r.needs, ',')
         FROM patients_registration r
+        JOIN registries_community c ON c.id = r.community_id
         WHERE r.status = 'waiting' AND r.suspended_at IS NULL {scope}
           AND NOT EXISTS (SELECT 1 FROM attachment_proposal pr
                           WHERE pr.registration_id = r.id AND pr.status = 'proposed')
@@ -107,12 +110,12 @@ def read_registrations(cur, parameters: dict):
         declined[rid].append(str(pid))
     items = []
     keys = {}
-    for rid, code, community_id, size, priority, waiting, languages, gender, needs in rows:
+    for rid, code, community, size, priority, waiting, languages, gender, needs in rows:
         keys[code] = (rid, size)
         items.append(
             RegistrationItem(
                 id=code,
-                community=str(community_id),
+                community=community,
                 size=size,
                 priority=priority,
                 waiting_days=max(waiting, 0),

@@ -46,6 +46,7 @@ def test_run_proposes_in_rank_order_and_takes_places(clinic, kamloops, coordinat
     assert Registration.objects.get(pk=newer.pk).status == "waiting"
     reasons = Proposal.objects.get(registration=urgent).reasons
     assert any("Priority 5" in r for r in reasons)
+    assert any("eligible providers in Kamloops" in r for r in reasons), reasons
     assert_no_drift(provider)
 
 
