@@ -29,7 +29,7 @@ from patients.forms import (
     WaitlistFilterForm,
     WithdrawForm,
 )
-from patients.lookup import verify
+from patients.lookup import normalize_code, verify
 from patients.models import Registration
 from patients.priority import compute_priority
 from registries.models import Community
@@ -146,7 +146,7 @@ PLAIN_STATUS = {
 
 
 def _code_key(group, request):
-    return "code:" + request.POST.get("reference_code", "").strip().upper().replace(" ", "").replace("-", "")
+    return "code:" + normalize_code(request.POST.get("reference_code", ""))
 
 
 def _usage(request, key, increment):
@@ -251,10 +251,7 @@ def waitlist(request):
     })
 
 
-@roles.role_required(roles.COORDINATOR)
-def registration_detail(request, pk):
-    registration = _scoped(request, pk)
-    audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
+def _detail_context(registration, **forms) -> dict:
     context = selectors.registration_detail(registration)
     context.update({
         "registration": registration,
@@ -268,22 +265,21 @@ def registration_detail(request, pk):
         "attempts_before_suspend": settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND,
         "failed_attempts": services.failed_attempts(registration),
     })
-    return render(request, "patients/registration_detail.html", context)
+    context.update(forms)
+    return context
+
+
+@roles.role_required(roles.COORDINATOR)
+def registration_detail(request, pk):
+    registration = _scoped(request, pk)
+    audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
+    return render(request, "patients/registration_detail.html", _detail_context(registration))
 
 
 def _detail_with_errors(request, registration, **forms):
-    context = selectors.registration_detail(registration)
-    context.update({
-        "registration": registration,
-        "priority": compute_priority(registration.priority_factors),
-        "languages": [LANGUAGE_NAMES.get(c, c) for c in registration.languages],
-        "note_form": ContactNoteForm(), "withdraw_form": WithdrawForm(), "ineligible_form": IneligibleForm(),
-        "override_form": PriorityOverrideForm(),
-        "attempts_before_suspend": settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND,
-        "failed_attempts": services.failed_attempts(registration),
-    })
-    context.update(forms)
-    return render(request, "patients/registration_detail.html", context, status=400)
+    # The page again, with the refused form's messages in place; viewing it is audited too.
+    audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
+    return render(request, "patients/registration_detail.html", _detail_context(registration, **forms), status=400)
 
 
 @require_POST

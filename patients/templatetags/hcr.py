@@ -50,3 +50,11 @@ def filter_field(bound_field):
         '<div class="field{}"><label for="{}">{}</label>{}{}{}</div>',
         " has-error" if errors else "", widget_id, bound_field.label, help_html, error_html, control,
     )
+
+
+@register.filter
+def staff_name(user, nobody="—"):
+    """Who did something: full name, else username; `nobody` when no user (the public, the system)."""
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.username

@@ -247,11 +247,14 @@ def test_priority_override_needs_a_reason_is_audited_and_ranks(client, coordinat
 
 def test_the_registration_page_shows_priority_reasons_history_and_household(client, coordinator):
     registration = household(2, priority=6, priority_factors=["pregnancy", "chronic_condition"])
-    services.set_status(registration, "offered", by=coordinator, reason="Matched")
+    # Steps taken by nobody in particular (the public, the matching job, a reminder email).
+    services.set_status(registration, "offered", by=None, reason="Matched")
+    services.set_status(registration, "waiting", by=coordinator, reason="Clinic declined")
+    ContactNote.objects.create(registration=registration, kind="email", outcome="sent", is_reminder=True)
     login(client, coordinator)
     html = client.get(reverse("patients:registration", args=[registration.pk])).content.decode()
     assert "Pregnant (+4)" in html and "A chronic condition that needs regular care (+2)" in html
-    assert "Matched" in html
+    assert "Matched" in html and "Clinic declined" in html and "Sent (reminder)" in html
     for m in Patient.objects.filter(registration=registration):
         assert m.first_name in html
 
