@@ -240,3 +240,17 @@ def test_household_page_is_rate_limited(client, sent_offer, settings):
     refused = client.post(url, {"reference_code": reg.reference_code, "date_of_birth": member.date_of_birth.isoformat()})
     assert refused.status_code == 429
     assert "Too many attempts" in refused.content.decode()
+
+
+def test_runs_page_lists_scheduled_and_failed_runs(client, coordinator, thompson):
+    scheduled = MatchRun.objects.create(parameters={"division": None, "community": None},
+                                        status="succeeded", figures={"registrations": 0, "proposed": 0,
+                                                                     "people": 0, "unmatched": 0,
+                                                                     "total_seconds": 0.1})
+    failed = MatchRun.objects.create(started_by=coordinator, parameters={"division": thompson.pk, "community": None},
+                                     status="failed", error="OperationalError: server closed the connection")
+    login(client, coordinator)
+    page = client.get(reverse("workflow:runs")).content.decode()
+    assert f"Run {scheduled.pk}" in page and "Schedule" in page and f"Run {failed.pk}" in page
+    assert "the schedule" in client.get(reverse("workflow:run", args=[scheduled.pk])).content.decode()
+    assert "server closed the connection" in client.get(reverse("workflow:run", args=[failed.pk])).content.decode()
