@@ -10,12 +10,13 @@ TRANSIENT = (OperationalError, ConnectionError)
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def run_matching(run_id: int) -> dict:
-    """Carry out a queued matching run. Re-delivered after a crash, a finished run is left alone."""
+    """Carry out a queued matching run. Re-delivered after a crash, a finished run is left
+    alone; a failed one wrote nothing (one transaction) and is run again on retry."""
     from attachment.matching.db import run_matching as run_in_db
     from attachment.models import MatchRun
 
     run = MatchRun.objects.get(pk=run_id)
-    if run.is_done:
+    if run.status == MatchRun.Status.SUCCEEDED:
         return run.figures
     with tracked("matching_run") as job:
         run_in_db(run)

@@ -183,7 +183,8 @@ def run_matching(run: MatchRun) -> MatchRun:
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "total_seconds": round(time.perf_counter() - started, 3),
     }
-    _set_phase(run, "Finished", status=MatchRun.Status.SUCCEEDED, figures=figures, finished_at=timezone.now())
+    _set_phase(run, "Finished", status=MatchRun.Status.SUCCEEDED, figures=figures, error="",
+               finished_at=timezone.now())
     return run
 
 
