@@ -153,10 +153,15 @@ def register_household(
             return existing, False
     try:
         registration = _register(household, members, source, entered_by, submission_token, request)
-    except IntegrityError as exc:
+    except (IntegrityError, AlreadyRegistered) as exc:
+        # The same form submitted twice at once: the first one in made the registration,
+        # and this one's people now look "already registered". Same token, same answer.
+        first = Registration.objects.filter(submission_token=submission_token).first() if submission_token else None
+        if first is not None:
+            return first, False
+        if isinstance(exc, AlreadyRegistered):
+            raise
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
-        if submission_token and "submission_token" in constraint:
-            return Registration.objects.get(submission_token=submission_token), False
         if "phn" in constraint:
             # A concurrent registration inserted one of these people first.
             raise AlreadyRegistered({m.phn for m in members}) from exc

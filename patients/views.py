@@ -111,6 +111,11 @@ def _registration_form(request, form_class, *, source, communities=None, templat
             formset._non_form_errors = formset.error_class(["Someone in this household is already registered."])
         else:
             return done_url(request, registration, created)
+    else:
+        # The twin of this submit may have been saved while this one was validated.
+        already = _already_submitted(request.POST.get("submission_token", ""))
+        if already is not None:
+            return done_url(request, already, False)
     return render(request, template, {"form": form, "formset": formset, "show_errors": True}, status=400)
 
 
