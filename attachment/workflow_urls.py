@@ -18,6 +18,4 @@ urlpatterns = [
     path("offers/<int:pk>/", views.inbox_offer, name="inbox_offer"),
     # The household's own answer. Also mounted at the site root as /offer/ by
     # attachment/offer_urls.py, which is the address the email gives.
-    path("offer/<str:reference>/", views.respond, name="respond"),
-    path("offer-answered/", views.respond_done, name="respond_done"),
 ]

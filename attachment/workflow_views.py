@@ -296,7 +296,7 @@ def respond(request, reference):
                     audit.record(user=None, action="view", obj=registration, request=request,
                                  summary="Household opened its offer page")
                     _pad(started)
-                    return redirect("workflow:respond", reference=reference)
+                    return redirect("offer:respond", reference=reference)
                 _usage(request, "ip", increment=True)
                 _usage(request, _code_key, increment=True)
                 form.add_error(None, "We could not find an offer for that reference code and date of birth. "
@@ -322,7 +322,7 @@ def respond(request, reference):
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
         request.session.pop(VERIFIED_SESSION_KEY, None)
-        return redirect("workflow:respond_done")
+        return redirect("offer:respond_done")
     return render(request, "workflow/respond.html", {
         "offer": offer, "form": form, "registration": registration, "show_errors": request.method == "POST",
     })

@@ -212,7 +212,7 @@ def test_household_confirms_online_with_code_and_birth_date(client, sent_offer, 
     reg = sent_offer.registration
     member = reg.members.first()
     client = public_client(client)
-    url = reverse("workflow:respond", args=[reg.reference_code])
+    url = reverse("offer:respond", args=[reg.reference_code])
 
     wrong = client.post(url, {"reference_code": reg.reference_code, "date_of_birth": "1901-01-01"})
     assert "could not find an offer" in wrong.content.decode()
@@ -233,7 +233,7 @@ def test_household_page_is_rate_limited(client, sent_offer, settings):
     settings.ATTACH_LOOKUP_RATE = "2/15m"
     reg = sent_offer.registration
     client = public_client(client)
-    url = reverse("workflow:respond", args=[reg.reference_code])
+    url = reverse("offer:respond", args=[reg.reference_code])
     for _ in range(2):
         assert client.post(url, {"reference_code": reg.reference_code, "date_of_birth": "1901-01-01"}).status_code == 200
     member = reg.members.first()
