@@ -27,6 +27,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
+from itertools import islice
+from operator import lt
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -122,21 +124,25 @@ def rank_order(registrations: Sequence[RegistrationItem]) -> list[int]:
     waits = [r.waiting_days for r in registrations]
     wmin = min(waits)
     wspan = max(waits) - wmin + 1
-    # Group by (priority, waiting) folded into one int, sort the few distinct values,
-    # and compare reference codes only inside a tie: on 300,000 registrations this is
-    # several times faster than sorting tuples or strings.
+    # (priority, waiting) folded into one int that sorts the same way: int keys sort
+    # several times faster than tuples or strings.
+    urgency = [r.priority * wspan + (w - wmin) for r, w in zip(registrations, waits)]
+    ids = [r.id for r in registrations]
+    if all(map(lt, ids, islice(ids, 1, None))):
+        # Already in reference order (a query ordered by reference code, the generator):
+        # a stable sort on urgency alone keeps ties in that order.
+        return sorted(range(len(ids)), key=urgency.__getitem__, reverse=True)
+    # Otherwise compare reference codes only inside a tie.
     tied_at: dict[int, list[int]] = {}
-    for i, r in enumerate(registrations):
-        urgency = r.priority * wspan + (r.waiting_days - wmin)
-        tied = tied_at.get(urgency)
+    for i, u in enumerate(urgency):
+        tied = tied_at.get(u)
         if tied is None:
-            tied_at[urgency] = [i]
+            tied_at[u] = [i]
         else:
             tied.append(i)
-    ids = [r.id for r in registrations]
     order = []
-    for urgency in sorted(tied_at, reverse=True):
-        tied = tied_at[urgency]
+    for u in sorted(tied_at, reverse=True):
+        tied = tied_at[u]
         if len(tied) > 1:
             tied.sort(key=ids.__getitem__)
         order += tied
@@ -330,35 +336,47 @@ def _join(words: list[str], last: str) -> str:
     return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
-def fit_reasons(place: str, asked: Sequence[str], shared: Sequence[str],
-                preference: str | None, how: int, room_before: int) -> list[str]:
-    """Why this provider, in the order the fit rule applies: language, gender, room.
+def _names(codes: Sequence[str]) -> list[str]:
+    return [language_name(code) for code in dict.fromkeys(codes)]
 
-    ``asked`` are the registration's language codes, ``shared`` those the provider
-    speaks too (empty unless the proposal was found through a shared language).
-    """
-    asked_names = [language_name(code) for code in dict.fromkeys(asked)]
-    reasons = []
-    among = "eligible providers in " + place
+
+# The reasons, one sentence per rule, in the order the rules apply. Each is a function
+# of a few small values, so a run builds each distinct sentence once (see _proposals).
+
+def language_reason(place: str, asked: Sequence[str], shared: Sequence[str],
+                    how: int) -> str | None:
     if how in (_LANG_GENDER, _LANG):
-        reasons.append("Speaks " + _join([language_name(c) for c in dict.fromkeys(shared)], "and"))
-        among += " who speak " + _join(asked_names, "or")
-    elif asked_names:
-        reasons.append(f"No eligible provider in {place} with room speaks "
-                       f"{_join(asked_names, 'or')}")
-    if preference is not None:
-        if how in (_LANG_GENDER, _GENDER):
-            reasons.append(f"Provider gender matches preference ({preference})")
-            among += (" and" if how == _LANG_GENDER else " who") + " match the gender preference"
-        elif how == _LANG:
-            reasons.append(f"Gender preference ({preference}) not met: no eligible provider "
-                           f"with room matches it and speaks {_join(asked_names, 'or')}")
-        else:
-            reasons.append(f"Gender preference ({preference}) not met: no eligible provider "
-                           f"in {place} with room matches it")
+        return "Speaks " + _join(_names(shared), "and")
+    if asked:
+        return f"No eligible provider in {place} with room speaks {_join(_names(asked), 'or')}"
+    return None
+
+
+def gender_reason(place: str, asked: Sequence[str], preference: str | None,
+                  how: int) -> str | None:
+    if preference is None:
+        return None
+    if how in (_LANG_GENDER, _GENDER):
+        return f"Provider gender matches preference ({preference})"
+    if how == _LANG:
+        return (f"Gender preference ({preference}) not met: no eligible provider with room "
+                f"matches it and speaks {_join(_names(asked), 'or')}")
+    return (f"Gender preference ({preference}) not met: no eligible provider in {place} "
+            f"with room matches it")
+
+
+_AMONG = {
+    _LANG_GENDER: " who share a language and match the gender preference",
+    _LANG: " who share a language",
+    _GENDER: " who match the gender preference",
+    _ANY: "",
+}
+
+
+def room_reason(place: str, how: int, room_before: int) -> str:
     places = "place" if room_before == 1 else "places"
-    reasons.append(f"Most room left among {among} ({room_before} {places})")
-    return reasons
+    return (f"Most room left among eligible providers in {place}{_AMONG[how]} "
+            f"({room_before} {places})")
 
 
 def turn_reason(priority: int, waiting_days: int) -> str:
@@ -370,33 +388,57 @@ def turn_reason(priority: int, waiting_days: int) -> str:
 def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Proposal], int]:
     """Proposals with their reasons, and the number of people they cover.
 
-    The same few sentences recur across tens of thousands of proposals, so they are
-    built once per distinct situation and copied into each proposal's own list.
+    A run repeats the same sentences tens of thousands of times, so each distinct one
+    is built once and shared (strings are immutable; every proposal gets its own list).
     """
-    fit_cache: dict[tuple, list[str]] = {}
-    turn_cache: dict[tuple, str] = {}
     spoken = [frozenset(p.languages) for p in providers]
+    speaks_cache: dict = {}
+    not_spoken_cache: dict = {}
+    gender_cache: dict = {}
+    room_cache: dict = {}
+    turn_cache: dict = {}
     proposals = []
     people = 0
     for r, pi, before, how in picks:
         people += r.size
+        place = r.community
         asked = tuple(r.languages)
-        if how > _LANG:
-            shared = ()
-        elif len(asked) == 1:
-            shared = asked  # found through the only language asked for
-        else:
-            speaks = spoken[pi]
-            shared = tuple([code for code in asked if code in speaks])
-        key = (r.community, asked, shared, r.provider_gender, how, before)
-        fit = fit_cache.get(key)
-        if fit is None:
-            fit = fit_cache[key] = fit_reasons(*key)
-        turn_key = (r.priority, r.waiting_days)
-        turn = turn_cache.get(turn_key)
-        if turn is None:
-            turn = turn_cache[turn_key] = turn_reason(*turn_key)
-        proposals.append(Proposal(r.id, providers[pi].id, [*fit, turn]))
+        reasons = []
+        if how <= _LANG:
+            if len(asked) == 1:
+                shared = asked  # found through the only language asked for
+            else:
+                speaks = spoken[pi]
+                shared = tuple([code for code in asked if code in speaks])
+            text = speaks_cache.get(shared)
+            if text is None:
+                text = speaks_cache[shared] = language_reason(place, asked, shared, how)
+            reasons.append(text)
+        elif asked:
+            key = (place, asked)
+            text = not_spoken_cache.get(key)
+            if text is None:
+                text = not_spoken_cache[key] = language_reason(place, asked, (), how)
+            reasons.append(text)
+        preference = r.provider_gender
+        if preference is not None:
+            key = (preference, how, place if how == _ANY else None,
+                   asked if how == _LANG else None)
+            text = gender_cache.get(key)
+            if text is None:
+                text = gender_cache[key] = gender_reason(place, asked, preference, how)
+            reasons.append(text)
+        key = (place, how, before)
+        text = room_cache.get(key)
+        if text is None:
+            text = room_cache[key] = room_reason(place, how, before)
+        reasons.append(text)
+        key = (r.priority, r.waiting_days)
+        text = turn_cache.get(key)
+        if text is None:
+            text = turn_cache[key] = turn_reason(*key)
+        reasons.append(text)
+        proposals.append(Proposal(r.id, providers[pi].id, reasons))
     return proposals, people
 
 

@@ -208,7 +208,7 @@ def test_reasons_say_why_in_words():
     assert proposal.reasons == [
         "Speaks Punjabi and English",
         "Provider gender matches preference (F)",
-        ("Most room left among eligible providers in Kamloops who speak Punjabi or English "
+        ("Most room left among eligible providers in Kamloops who share a language "
          "and match the gender preference (12 places)"),
         "Priority 3, waiting 140 days",
     ]
@@ -225,6 +225,27 @@ def test_reasons_admit_what_could_not_be_met():
         "Most room left among eligible providers in Kamloops (1 place)",
         "Priority 0, waiting 1 day",
     ]
+
+
+def test_reasons_when_language_outranks_gender_and_when_only_gender_fits():
+    instance = {"providers": [prov("P1", languages=["pa"], gender="M", capacity=5),
+                              prov("P2", languages=["en"], gender="F", capacity=5)],
+                "registrations": [reg("R1", priority=1, languages=["pa"], provider_gender="F"),
+                                  reg("R2", languages=["ko"], provider_gender="F")]}
+    reasons = {p.registration: p.reasons for p in check_engine(instance).proposals}
+    assert reasons == {
+        "R1": ["Speaks Punjabi",
+               ("Gender preference (F) not met: no eligible provider with room matches it "
+                "and speaks Punjabi"),
+               ("Most room left among eligible providers in Kamloops who share a language "
+                "(5 places)"),
+               "Priority 1, waiting 0 days"],
+        "R2": ["No eligible provider in Kamloops with room speaks Korean",
+               "Provider gender matches preference (F)",
+               ("Most room left among eligible providers in Kamloops who match the gender "
+                "preference (5 places)"),
+               "Priority 0, waiting 0 days"],
+    }
 
 
 def test_invalid_inputs_are_refused():
