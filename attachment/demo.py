@@ -383,15 +383,11 @@ def _demo_users(report):
     # The Kamloops clinic with the most providers, so the MOA has someone to act for.
     clinic = (Clinic.objects.filter(community=kamloops).annotate(n=Count("providers")).order_by("-n", "id").first()
               or Clinic.objects.create(name="Kamloops Family Practice", community=kamloops, address="100 Victoria Street"))
-    if not clinic.providers.exists():
-        doctor = Provider.objects.create(kind=Provider.Kind.FP, practitioner_number="99001", first_name="Harpreet",
-                                         last_name="Sandhu", gender="F", languages=["en", "pa"])
-        ProviderClinic.objects.create(provider=doctor, clinic=clinic)
-        doctor.communities.add(kamloops)
     moa = user("moa", "Mo", "Assistant")
     roles.add_role(moa, roles.MOA)
     ClinicMembership.objects.get_or_create(clinic=clinic, user=moa, defaults={"role": ClinicMembership.Role.MOA})
-    clinic_providers = list(clinic.providers.all()[:3])
+    _staff_demo_clinic(clinic, kamloops)
+    clinic_providers = list(clinic.providers.order_by("id")[:3])
     for p in clinic_providers:
         Delegation.objects.get_or_create(provider=p, delegate=moa, defaults={"status": Delegation.Status.ACTIVE})
         roles.grant_provider(moa, p)
@@ -405,6 +401,56 @@ def _demo_users(report):
         roles.add_role(doctor, roles.PROVIDER)
         Provider.objects.filter(pk=clinic_providers[0].pk).update(user=doctor)
     report.counts["demo users"] = 6
+
+
+DEMO_PROVIDERS = [
+    ("99001", Provider.Kind.FP, "Harpreet", "Sandhu", "F", ["en", "pa"], 25),
+    ("99002", Provider.Kind.NP, "Claire", "Tremblay", "F", ["en", "fr"], 15),
+    ("99003", Provider.Kind.FP, "Daniel", "Okafor", "M", ["en"], 0),
+]
+
+
+def _staff_demo_clinic(clinic, kamloops):
+    """The demo MOA's clinic gets three named providers, two of them accepting new patients."""
+    from providers.capacity import declare_capacity
+
+    for number, kind, first, last, gender, languages, places in DEMO_PROVIDERS:
+        provider, created = Provider.objects.get_or_create(
+            practitioner_number=number,
+            defaults=dict(kind=kind, first_name=first, last_name=last, gender=gender, languages=languages),
+        )
+        if created:
+            ProviderClinic.objects.get_or_create(provider=provider, clinic=clinic)
+            provider.communities.add(kamloops)
+            declare_capacity(provider, accepting=places > 0, new_patients=places,
+                             monthly_intake=places // 3, desired_panel_size=1250,
+                             note="Demo declaration" if places else "Panel full for now")
+
+
+def demo_workflow(*, offers: int = 3) -> dict:
+    """Make the demo tell its story: a matching run in Kamloops, a few offers waiting in
+    the demo clinic's inbox, and report snapshots for every division."""
+    from attachment.matching.db import run_matching
+    from attachment.models import MatchRun, Proposal
+    from attachment.services import send_offer
+    from reports.services import build_snapshots
+
+    figures = {}
+    coordinator = get_user_model().objects.filter(username="coordinator").first()
+    kamloops = Community.objects.get(name="Kamloops")
+    started = time.perf_counter()
+    run = MatchRun.objects.create(started_by=coordinator, parameters={"division": None, "community": kamloops.pk})
+    run = run_matching(run)
+    proposals = Proposal.objects.filter(
+        match_run=run, status=Proposal.Status.PROPOSED, provider__practitioner_number__in=[p[0] for p in DEMO_PROVIDERS]
+    ).order_by("id")[:offers]
+    for proposal in proposals:
+        send_offer(proposal.pk, by=coordinator)
+    figures["demo matching seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    build_snapshots()
+    figures["report snapshots seconds"] = time.perf_counter() - started
+    return figures
 
 
 DEMO_LOGINS = [

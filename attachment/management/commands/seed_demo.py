@@ -28,3 +28,5 @@ class Command(BaseCommand):
         )
         for line in report.lines():
             self.stdout.write(line)
+        figures = demo.demo_workflow()
+        self.stdout.write("Demo story: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
