@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from attachment import audit
@@ -38,6 +39,20 @@ REPORT_MAX_CONFLICTS = 2_000
 
 class PanelError(ValidationError):
     """A panel change that cannot be made, with a reason a person can act on."""
+
+
+class Stopwatch:
+    """Seconds per step, added into `into` (a dict) when one is given."""
+
+    def __init__(self, into: dict | None):
+        self.into = into
+        self.started = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.into is not None:
+            self.into[name] = self.into.get(name, 0.0) + now - self.started
+        self.started = now
 
 
 # --- progress (the cache, so the page can read it while the load transaction is open) ---
@@ -114,64 +129,76 @@ def byte_blocks(data: bytes, chunk_size: int):
         yield min(start + chunk_size, len(data)) / total, data[start : start + chunk_size]
 
 
-def panel_comparison(provider_id: int, rows: list[tuple]) -> dict:
-    """How the valid rows stand against the registry: conflicts, already on this panel, on the waitlist."""
-    if not rows:
+def panel_comparison(provider_id: int, staged: bytes) -> dict:
+    """How the valid rows stand against the registry: conflicts, already on this panel, on the waitlist.
+
+    `staged` is the valid rows as COPY text (what the load will stream). Only the people the
+    registry already knows come out of the one join; the figures are read from them.
+    """
+    if not staged:
         return {"conflict_count": 0, "conflicts": [], "already_on_panel": 0, "on_waitlist": 0}
     with transaction.atomic(), connection.cursor() as cursor:
-        _stage(cursor, row_blocks(rows))
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        _stage(cursor, byte_blocks(staged, COPY_CHUNK * 64))
         cursor.execute(
             """
-            SELECT s.line, s.phn FROM panel_stage s
+            CREATE TEMP TABLE panel_known ON COMMIT DROP AS
+            SELECT s.line, s.phn, e.provider_id,
+                   (r.id IS NOT NULL AND r.status IN ('waiting', 'offered')) AS waiting
+              FROM panel_stage s
               JOIN patients_patient p ON p.phn = s.phn
-              JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL AND e.provider_id <> %s
-             ORDER BY s.line LIMIT %s
-            """,
+              LEFT JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL
+              LEFT JOIN patients_registration r ON r.id = p.registration_id
+            """
+        )
+        cursor.execute(
+            "SELECT line, phn FROM panel_known WHERE provider_id <> %s ORDER BY line LIMIT %s",
             [provider_id, REPORT_MAX_CONFLICTS],
         )
         conflicts = [{"line": line, "phn": phn} for line, phn in cursor.fetchall()]
         cursor.execute(
             """
-            SELECT count(*) FILTER (WHERE e.provider_id <> %s),
-                   count(*) FILTER (WHERE e.provider_id = %s)
-              FROM panel_stage s
-              JOIN patients_patient p ON p.phn = s.phn
-              JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL
+            SELECT count(*) FILTER (WHERE provider_id <> %s), count(*) FILTER (WHERE provider_id = %s),
+                   count(*) FILTER (WHERE waiting)
+              FROM panel_known
             """,
             [provider_id, provider_id],
         )
-        conflict_count, already = cursor.fetchone()
-        cursor.execute(
-            """
-            SELECT count(*) FROM panel_stage s
-              JOIN patients_patient p ON p.phn = s.phn
-              JOIN patients_registration r ON r.id = p.registration_id AND r.status IN ('waiting', 'offered')
-            """
-        )
-        (on_waitlist,) = cursor.fetchone()
-        cursor.execute("DROP TABLE panel_stage")
+        conflict_count, already, on_waitlist = cursor.fetchone()
+        cursor.execute("DROP TABLE panel_stage, panel_known")
     return {"conflict_count": conflict_count, "conflicts": conflicts, "already_on_panel": already, "on_waitlist": on_waitlist}
 
 
-def check_file(provider: Provider, data: bytes) -> tuple[panel_file.CheckResult, dict]:
-    """Validate a panel file and compare it with the registry. Writes nothing."""
+def check_file(provider: Provider, data: bytes, *, timings: dict | None = None) -> tuple[panel_file.CheckResult, dict]:
+    """Validate a panel file and compare it with the registry. Writes nothing.
+
+    The valid rows are formatted once as COPY text (result.copy_bytes): the comparison
+    stages them, and create_upload stores them for the load.
+    """
+    clock = Stopwatch(timings)
     result = panel_file.check(data)
+    clock.lap("parse and validate")
+    result.copy_bytes = panel_file.copy_text(result.rows).encode()
     report = result.report(max_errors=REPORT_MAX_ERRORS)
-    report.update(panel_comparison(provider.pk, result.rows))
+    clock.lap("format rows for COPY")
+    report.update(panel_comparison(provider.pk, result.copy_bytes))
+    clock.lap("compare with the registry")
     return result, report
 
 
 def create_upload(
-    provider: Provider, *, data: bytes, file_name: str, by=None, request=None, checked=None
+    provider: Provider, *, data: bytes, file_name: str, by=None, request=None, checked=None,
+    timings: dict | None = None,
 ) -> PanelUpload:
     """Check a file and keep it with its report, awaiting the decision to load or cancel.
 
     `checked` is the (result, report) of an earlier `check_file` of the same bytes.
     """
-    result, report = checked or check_file(provider, data)
+    result, report = checked or check_file(provider, data, timings=timings)
+    clock = Stopwatch(timings)
     digest, path = store_file(data)
     # The valid rows as the check left them, ready for COPY: the load streams them without parsing again.
-    staged = "".join(text for _, text in panel_file.copy_csv_chunks(result.rows, COPY_CHUNK)).encode()
+    staged = result.copy_bytes if result.copy_bytes is not None else panel_file.copy_text(result.rows).encode()
     staged_hash, staged_path = store_file(staged, suffix="rows.csv")
     report["staged"] = {"path": staged_path, "sha256": staged_hash, "rows": result.rows_valid}
     previous = (
@@ -196,6 +223,7 @@ def create_upload(
         user=by, action="create", obj=upload, request=request,
         summary=f"Panel file checked for {provider}: {result.rows_read} rows read, {result.rows_valid} valid",
     )
+    clock.lap("store file and report")
     return upload
 
 
@@ -244,91 +272,127 @@ def mark_failed(upload_id: int, error: str) -> None:
 
 # --- load ----------------------------------------------------------------------
 
-LOAD_SQL = [
-    (
-        "patients",
-        # Existing people keep the details the registry already has; the file only adds new ones.
-        """
+# Each statement is one set-based pass; they run in this order inside the load's transaction.
+# panel_ids ends up holding every patient of the file (new or already known), each once.
+PANEL_IDS_SQL = """
+    CREATE TEMP TABLE panel_ids (patient_id bigint, registration_id bigint, last_visit date, phn varchar(10))
+    ON COMMIT DROP
+"""
+# Existing people keep the details the registry already has; the file only adds new ones.
+# A plain INSERT of the anti-join, in PHN order (index locality), instead of ON CONFLICT,
+# whose speculative insertion costs a second index probe per row; a PHN committed by
+# someone else in between is a unique violation, and the statement is run again.
+PATIENTS_SQL = """
+    WITH added AS (
         INSERT INTO patients_patient (phn, first_name, last_name, date_of_birth, gender, postal_code,
                                       is_primary_contact, created_at)
-        SELECT phn, first_name, last_name, date_of_birth, coalesce(gender, ''), coalesce(postal_code, ''),
-               false, %(now)s
-          FROM panel_stage
-        ON CONFLICT (phn) DO NOTHING
-        """,
-    ),
-    (
-        "resolve",
-        """
-        CREATE TEMP TABLE panel_ids ON COMMIT DROP AS
-        SELECT p.id AS patient_id, p.registration_id, s.last_visit
-          FROM panel_stage s JOIN patients_patient p ON p.phn = s.phn
-        """,
-    ),
-    ("analyze", "ANALYZE panel_ids"),
-    (
-        "last_visits",
-        """
-        UPDATE registries_panelentry e SET last_visit = i.last_visit
-          FROM panel_ids i
-         WHERE e.patient_id = i.patient_id AND e.provider_id = %(provider)s AND e.ended_at IS NULL
-           AND i.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < i.last_visit)
-        """,
-    ),
-    (
-        "conflicts",
-        """
-        INSERT INTO registries_panelconflict (patient_id, existing_entry_id, claiming_provider_id, upload_id,
-                                              claimed_last_visit, created_at, resolution, resolution_note)
-        SELECT i.patient_id, e.id, %(provider)s, %(upload)s, i.last_visit, %(now)s, '', ''
-          FROM panel_ids i
-          JOIN registries_panelentry e ON e.patient_id = i.patient_id AND e.ended_at IS NULL
-         WHERE e.provider_id <> %(provider)s
-        ON CONFLICT (patient_id, claiming_provider_id) WHERE resolved_at IS NULL DO NOTHING
-        """,
-    ),
-    (
-        "entries",
-        """
-        INSERT INTO registries_panelentry (patient_id, provider_id, since, source, last_visit, created_at,
-                                           created_by_id, end_reason)
-        SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
-          FROM panel_ids i
-         WHERE NOT EXISTS (SELECT 1 FROM registries_panelentry e
-                            WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
-        ON CONFLICT (patient_id) WHERE ended_at IS NULL DO NOTHING
-        """,
-    ),
-    (
-        "flags",
-        """
-        INSERT INTO registries_waitlistflag (patient_id, registration_id, division_id, provider_id, upload_id,
-                                             created_at, resolution_note)
-        SELECT i.patient_id, r.id, r.division_id, %(provider)s, %(upload)s, %(now)s, ''
-          FROM panel_ids i JOIN patients_registration r ON r.id = i.registration_id
-         WHERE r.status IN ('waiting', 'offered')
-        ON CONFLICT (patient_id, provider_id) WHERE resolved_at IS NULL DO NOTHING
-        """,
-    ),
-]
-PHASE_LABELS = {
-    "patients": "Adding new patients",
-    "resolve": "Matching patients",
-    "analyze": "Matching patients",
-    "last_visits": "Updating last visits",
-    "conflicts": "Recording conflicts with other panels",
-    "entries": "Adding panel entries",
-    "flags": "Flagging patients on the waitlist",
-}
+        SELECT s.phn, s.first_name, s.last_name, s.date_of_birth, coalesce(s.gender, ''),
+               coalesce(s.postal_code, ''), false, %(now)s
+          FROM panel_stage s
+         WHERE NOT EXISTS (SELECT 1 FROM patients_patient p WHERE p.phn = s.phn)
+         ORDER BY s.phn
+        RETURNING id, phn
+    )
+    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn)
+    SELECT a.id, NULL, s.last_visit, a.phn FROM added a JOIN panel_stage s ON s.phn = a.phn
+"""
+# The people the registry already knew (a later snapshot: whoever was committed meanwhile
+# is found here). Their rows are locked as a foreign key check locks them, so no one
+# deletes them before the panel entries that reference them commit.
+EXISTING_SQL = """
+    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn)
+    SELECT p.id, p.registration_id, s.last_visit, s.phn
+      FROM panel_stage s JOIN patients_patient p ON p.phn = s.phn
+     WHERE NOT EXISTS (SELECT 1 FROM panel_ids i WHERE i.phn = s.phn)
+       FOR KEY SHARE OF p
+"""
+LAST_VISITS_SQL = """
+    UPDATE registries_panelentry e SET last_visit = i.last_visit
+      FROM panel_ids i
+     WHERE e.patient_id = i.patient_id AND e.provider_id = %(provider)s AND e.ended_at IS NULL
+       AND i.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < i.last_visit)
+"""
+CONFLICTS_SQL = """
+    INSERT INTO registries_panelconflict (patient_id, existing_entry_id, claiming_provider_id, upload_id,
+                                          claimed_last_visit, created_at, resolution, resolution_note)
+    SELECT i.patient_id, e.id, %(provider)s, %(upload)s, i.last_visit, %(now)s, '', ''
+      FROM panel_ids i
+      JOIN registries_panelentry e ON e.patient_id = i.patient_id AND e.ended_at IS NULL
+     WHERE e.provider_id <> %(provider)s
+    ON CONFLICT (patient_id, claiming_provider_id) WHERE resolved_at IS NULL DO NOTHING
+"""
+# Plain INSERT in patient order, not ON CONFLICT (see PATIENTS_SQL); a person attached by someone
+# else meanwhile is a unique violation and the statement is run again.
+ENTRIES_SQL = """
+    INSERT INTO registries_panelentry (patient_id, provider_id, since, source, last_visit, created_at,
+                                       created_by_id, end_reason)
+    SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
+      FROM panel_ids i
+     WHERE NOT EXISTS (SELECT 1 FROM registries_panelentry e
+                        WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
+     ORDER BY i.patient_id
+"""
+FLAGS_SQL = """
+    INSERT INTO registries_waitlistflag (patient_id, registration_id, division_id, provider_id, upload_id,
+                                         created_at, resolution_note)
+    SELECT i.patient_id, r.id, r.division_id, %(provider)s, %(upload)s, %(now)s, ''
+      FROM panel_ids i JOIN patients_registration r ON r.id = i.registration_id
+     WHERE i.registration_id IS NOT NULL AND r.status IN ('waiting', 'offered')
+    ON CONFLICT (patient_id, provider_id) WHERE resolved_at IS NULL DO NOTHING
+"""
+# The foreign keys of a panel entry, and what the load does instead of their per-row check.
+ENTRY_FOREIGN_KEYS = {"patient_id", "provider_id", "created_by_id"}
 
 
-def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK) -> PanelUpload:
+def _entries_checks_by_locks(cursor) -> bool:
+    """Whether the entries may be inserted with the per-row foreign key triggers off.
+
+    A panel entry's foreign keys are checked by one trigger call per row and key at commit
+    (a million-row panel: two to three million index probes and tuple locks, half the load).
+    The load satisfies them set-based instead: every patient id comes from patients_patient in
+    this transaction (new rows are invisible to others; existing ones are locked FOR KEY SHARE
+    in one statement), the provider is held by the locked upload row, and the user row is locked
+    here. `session_replication_role = replica` turns off exactly the triggers that are not
+    ENABLE ALWAYS, so this is done only when the role may set it and the table has no trigger or
+    foreign key other than those three keys' checks; otherwise the ordinary triggers run.
+    """
+    cursor.execute(
+        """
+        SELECT current_setting('is_superuser') = 'on',
+               (SELECT count(*) FROM pg_trigger t
+                 WHERE t.tgrelid = 'registries_panelentry'::regclass AND NOT t.tgisinternal
+                   AND t.tgenabled <> 'A'),
+               (SELECT coalesce(array_agg(a.attname::text), '{}')
+                  FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                 WHERE c.conrelid = 'registries_panelentry'::regclass AND c.contype = 'f')
+        """
+    )
+    superuser, other_triggers, fk_columns = cursor.fetchone()
+    return bool(superuser) and other_triggers == 0 and set(fk_columns) <= ENTRY_FOREIGN_KEYS
+
+
+def _execute_retrying_unique(cursor, sql: str, params: dict, attempts: int = 3) -> int:
+    """Run an INSERT in a savepoint; a row committed meanwhile by someone else means: run it again."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                cursor.execute(sql, params)
+                return cursor.rowcount
+        except IntegrityError as exc:
+            if attempt == attempts - 1 or getattr(exc.__cause__, "sqlstate", None) != "23505":
+                raise
+    raise AssertionError("unreachable")
+
+
+def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, timings: dict | None = None) -> PanelUpload:
     """Load the valid rows of a checked upload. The service the Celery task (and the command) call.
 
     `progress(percent, phase)` is called between chunks and phases; by default it
     writes the cache the page polls. An exception anywhere rolls everything back.
+    `timings`, when given, receives the seconds each step took (the benchmark prints them).
     """
     report_progress = progress or (lambda percent, phase: set_progress(upload_id, percent, phase))
+    clock = Stopwatch(timings)
     with transaction.atomic():
         upload = PanelUpload.objects.select_for_update().select_related("provider").get(pk=upload_id)
         if upload.status == PanelUpload.Status.LOADED:
@@ -343,23 +407,46 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK) 
         else:
             blocks = row_blocks(panel_file.check(read_file(upload)).rows, chunk_size)
         now = timezone.now()
-        params = {
-            "provider": upload.provider_id,
-            "upload": upload.pk,
-            "user": upload.load_requested_by_id or upload.uploaded_by_id,
-            "now": now,
-            "today": timezone.localdate(now),
-        }
+        user_id = upload.load_requested_by_id or upload.uploaded_by_id
+        params = {"provider": upload.provider_id, "upload": upload.pk, "user": user_id, "now": now,
+                  "today": timezone.localdate(now)}
         figures = {}
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
-            _stage(cursor, blocks, progress=report_progress, phase_span=(2, 50))
-            step = 50 // len(LOAD_SQL)
-            for n, (phase, sql) in enumerate(LOAD_SQL):
-                report_progress(50 + n * step, PHASE_LABELS[phase])
-                cursor.execute(sql, params)
-                figures[phase] = cursor.rowcount
+            clock.lap("read")
+            _stage(cursor, blocks, progress=report_progress, phase_span=(2, 40))
+            clock.lap("stage")
+            report_progress(42, "Adding new patients")
+            cursor.execute(PANEL_IDS_SQL)
+            figures["patients"] = _execute_retrying_unique(cursor, PATIENTS_SQL, params)
+            clock.lap("patients")
+            report_progress(65, "Matching patients")
+            cursor.execute(EXISTING_SQL)
+            cursor.execute("ANALYZE panel_ids")
+            clock.lap("resolve")
+            report_progress(70, "Updating last visits")
+            cursor.execute(LAST_VISITS_SQL, params)
+            figures["last_visits"] = cursor.rowcount
+            report_progress(72, "Recording conflicts with other panels")
+            cursor.execute(CONFLICTS_SQL, params)
+            figures["conflicts"] = cursor.rowcount
+            clock.lap("conflicts")
+            report_progress(75, "Adding panel entries")
+            by_locks = _entries_checks_by_locks(cursor)
+            if by_locks and user_id:
+                cursor.execute("SELECT 1 FROM auth_user WHERE id = %s FOR KEY SHARE", [user_id])
+            if by_locks:
+                cursor.execute("SELECT 1 FROM providers_provider WHERE id = %s FOR KEY SHARE", [upload.provider_id])
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            figures["entries"] = _execute_retrying_unique(cursor, ENTRIES_SQL, params)
+            if by_locks:
+                cursor.execute("SET LOCAL session_replication_role = origin")
+            clock.lap("entries")
+            report_progress(95, "Flagging patients on the waitlist")
+            cursor.execute(FLAGS_SQL, params)
+            figures["flags"] = cursor.rowcount
             cursor.execute("DROP TABLE panel_stage, panel_ids")
+            clock.lap("flags")
         report = dict(upload.report)
         report["load"] = {
             "new_patients": figures["patients"],
@@ -381,6 +468,7 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK) 
             ),
         )
         transaction.on_commit(lambda: set_progress(upload_id, 100, "Loaded"))
+    clock.lap("commit")
     return upload
 
 
