@@ -159,8 +159,9 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     gender = models.CharField(max_length=1, choices=GENDERS, blank=True)
     postal_code = models.CharField(max_length=7, blank=True)
+    # Indexed by patient_registration_dob (registration first), which covers every lookup by registration.
     registration = models.ForeignKey(
-        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", db_index=False
     )
     is_primary_contact = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -170,8 +171,12 @@ class Patient(models.Model):
             models.CheckConstraint(condition=Q(phn__regex=r"^9[0-9]{9}$"), name="patient_phn_format"),
         ]
         indexes = [
-            models.Index(fields=["last_name", "first_name"]),
-            models.Index(fields=["registration", "date_of_birth"], name="patient_registration_dob"),
+            # Only household members have a registration; the people panel uploads add (millions)
+            # have none and stay out of this index.
+            models.Index(
+                fields=["registration", "date_of_birth"], name="patient_registration_dob",
+                condition=Q(registration__isnull=False),
+            ),
         ]
 
     def __str__(self):

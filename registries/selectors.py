@@ -31,8 +31,11 @@ def _search(qs, q: str):
         return qs
     digits = normalize_phn(q)
     if digits.isdigit():
-        # The PHN's unique index answers an exact number; a prefix uses its pattern index.
-        return qs.filter(patient__phn=digits) if len(digits) == 10 else qs.filter(patient__phn__startswith=digits)
+        # The PHN's unique index answers an exact number, and a prefix as a range: PHNs are ten
+        # digits, so the prefix's numbers lie between it padded with 0s and padded with 9s.
+        if len(digits) >= 10:
+            return qs.filter(patient__phn=digits)
+        return qs.filter(patient__phn__gte=digits.ljust(10, "0"), patient__phn__lte=digits.ljust(10, "9"))
     parts = q.replace(",", " ").split()
     for part in parts:
         qs = qs.filter(Q(patient__last_name__icontains=part) | Q(patient__first_name__icontains=part))

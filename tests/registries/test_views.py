@@ -119,6 +119,23 @@ def test_panel_search_and_keyset_pages(client, moa, provider):
     assert AuditEvent.objects.filter(object_type="providers.Provider", action="search", reason="name007").exists()
 
 
+def test_panel_search_by_phn_prefix_and_whole_phn(client, moa, provider):
+    a, b, c = sorted(phn_list(3))
+    for phn in (a, b, c):
+        PanelEntry.objects.create(patient=PatientFactory(phn=phn), provider=provider, since="2024-01-01", source="upload")
+    login(client, moa)
+    url = reverse("registries:panel", args=[provider.pk])
+
+    def found(q):
+        return sorted(e.patient.phn for e in client.get(url, {"q": q}).context["rows"])
+
+    assert found(b) == [b]
+    assert found(f"{b[:4]} {b[4:7]} {b[7:]}") == [b]
+    assert found(b[:9]) == sorted(p for p in (a, b, c) if p.startswith(b[:9]))
+    assert found(a[:3]) == sorted(p for p in (a, b, c) if p.startswith(a[:3]))
+    assert found("8") == []
+
+
 def test_coordinators_see_conflicts_and_flags_of_their_division_only(client, coordinator, other_coordinator, provider, stranger_provider):
     from registries import services
 
