@@ -275,8 +275,8 @@ def mark_failed(upload_id: int, error: str) -> None:
 # Each statement is one set-based pass; they run in this order inside the load's transaction.
 # panel_ids ends up holding every patient of the file (new or already known), each once.
 PANEL_IDS_SQL = """
-    CREATE TEMP TABLE panel_ids (patient_id bigint, registration_id bigint, last_visit date, phn varchar(10))
-    ON COMMIT DROP
+    CREATE TEMP TABLE panel_ids (patient_id bigint, registration_id bigint, last_visit date, phn varchar(10),
+                                 known boolean) ON COMMIT DROP
 """
 # Existing people keep the details the registry already has; the file only adds new ones.
 # A plain INSERT of the anti-join, in PHN order (index locality), instead of ON CONFLICT,
@@ -293,18 +293,15 @@ PATIENTS_SQL = """
          ORDER BY s.phn
         RETURNING id, phn
     )
-    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn)
-    SELECT a.id, NULL, s.last_visit, a.phn FROM added a JOIN panel_stage s ON s.phn = a.phn
+    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn, known)
+    SELECT a.id, NULL, s.last_visit, a.phn, false FROM added a JOIN panel_stage s ON s.phn = a.phn
 """
-# The people the registry already knew (a later snapshot: whoever was committed meanwhile
-# is found here). Their rows are locked as a foreign key check locks them, so no one
-# deletes them before the panel entries that reference them commit.
+# The people the registry already knew (a later snapshot: whoever was committed meanwhile is found here).
 EXISTING_SQL = """
-    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn)
-    SELECT p.id, p.registration_id, s.last_visit, s.phn
+    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn, known)
+    SELECT p.id, p.registration_id, s.last_visit, s.phn, true
       FROM panel_stage s JOIN patients_patient p ON p.phn = s.phn
      WHERE NOT EXISTS (SELECT 1 FROM panel_ids i WHERE i.phn = s.phn)
-       FOR KEY SHARE OF p
 """
 LAST_VISITS_SQL = """
     UPDATE registries_panelentry e SET last_visit = i.last_visit
@@ -329,6 +326,26 @@ ENTRIES_SQL = """
     SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
       FROM panel_ids i
      WHERE NOT EXISTS (SELECT 1 FROM registries_panelentry e
+                        WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
+     ORDER BY i.patient_id
+"""
+# The same, when the per-row foreign key checks are off (_entries_checks_by_locks): people who
+# were already in the registry get an entry only once their row is locked FOR KEY SHARE, as the
+# check would lock it, so no one can delete them before the entries commit. The people this
+# load added are invisible to everyone else until then.
+ENTRIES_LOCKED_SQL = """
+    WITH locked AS (
+        SELECT p.id FROM patients_patient p JOIN panel_ids i ON i.patient_id = p.id
+         WHERE i.known AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
+                                        WHERE e.patient_id = p.id AND e.ended_at IS NULL)
+           FOR KEY SHARE OF p
+    )
+    INSERT INTO registries_panelentry (patient_id, provider_id, since, source, last_visit, created_at,
+                                       created_by_id, end_reason)
+    SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
+      FROM panel_ids i
+     WHERE (NOT i.known OR i.patient_id IN (SELECT id FROM locked))
+       AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
                         WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
      ORDER BY i.patient_id
 """
@@ -438,7 +455,7 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, 
             if by_locks:
                 cursor.execute("SELECT 1 FROM providers_provider WHERE id = %s FOR KEY SHARE", [upload.provider_id])
                 cursor.execute("SET LOCAL session_replication_role = replica")
-            figures["entries"] = _execute_retrying_unique(cursor, ENTRIES_SQL, params)
+            figures["entries"] = _execute_retrying_unique(cursor, ENTRIES_LOCKED_SQL if by_locks else ENTRIES_SQL, params)
             if by_locks:
                 cursor.execute("SET LOCAL session_replication_role = origin")
             clock.lap("entries")
