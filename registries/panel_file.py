@@ -121,14 +121,55 @@ def decode(data: bytes) -> tuple[str | None, RowError | None]:
         return None, RowError(line, "", "The file is not UTF-8 text (save it as CSV UTF-8).")
 
 
-def check(data: bytes, *, today: datetime.date | None = None) -> CheckResult:
-    """Read and validate a whole panel file. Writes nothing."""
+# The fast lane: a file in the spec's own column order whose every row is already in canonical
+# form (no quotes, no blank lines, no spaces to strip, upper-case gender, postal code with its
+# space) is checked with one regular expression over the whole text plus checks of each
+# distinct value. It accepts only files the row-by-row reader accepts with the same rows; any
+# file it does not accept whole goes to the row-by-row reader, which finds and words the errors.
+_NAME = r"[^\s\",\x00-\x1f\x7f](?:[^\",\x00-\x1f\x7f]{0,98}[^\s\",\x00-\x1f\x7f])?"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_CANONICAL_ROW = (
+    rf"(9[0-9]{{9}}),({_NAME}),({_NAME}),({_DATE}),([FMX]?),"
+    rf"((?:[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] [0-9][ABCEGHJ-NPRSTV-Z][0-9])?),({_DATE}|)(?:\r?\n|\Z)"
+)
+CANONICAL_HEADER_RE = re.compile(r"phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit(\r?\n)", re.IGNORECASE)
+CANONICAL_BODY_RE = re.compile(rf"(?:{_CANONICAL_ROW})*+")
+CANONICAL_ROW_RE = re.compile(_CANONICAL_ROW)
+
+
+def _check_canonical(text: str, today: datetime.date) -> CheckResult | None:
+    """The whole file's result if it is canonical and has no bad row, else None."""
+    header = CANONICAL_HEADER_RE.match(text)
+    if header is None:
+        return None
+    body_start = header.end()
+    if not CANONICAL_BODY_RE.fullmatch(text, body_start):
+        return None
+    records = CANONICAL_ROW_RE.findall(text, body_start)
+    phns = [r[0] for r in records]
+    if len(set(phns)) != len(phns) or not all(map(phn_is_valid, phns)):
+        return None
+    dates = {r[3] for r in records} | {r[6] for r in records if r[6]}
+    if any(_date_error(d, today, "") for d in dates):
+        return None
+    result = CheckResult(rows_read=len(records))
+    result.rows = [(n, *r) for n, r in enumerate(records, start=2)]
+    return result
+
+
+def check(data: bytes, *, today: datetime.date | None = None, fast: bool = True) -> CheckResult:
+    """Read and validate a whole panel file. Writes nothing.
+
+    `fast=False` skips the canonical fast lane (the tests compare the two).
+    """
     today = today or datetime.date.today()
     result = CheckResult()
     text, problem = decode(data)
     if problem:
         result.file_errors.append(problem)
         return result
+    if fast and (canonical := _check_canonical(text, today)) is not None:
+        return canonical
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:

@@ -2,7 +2,9 @@
 
 import datetime
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from registries import panel_file
 from registries.phn import make_phn
@@ -159,3 +161,74 @@ def test_fast_phn_check_agrees_with_the_registry_rule(value):
     from registries.phn import is_valid_phn
 
     assert panel_file.phn_is_valid(value) == (is_valid_phn(value) and value.isdigit())
+
+
+def _outcome(result):
+    return result.rows_read, result.rows, errors(result)
+
+
+_fields = {
+    "phn": st.one_of(st.sampled_from(phns(4, 50_000_000)), st.sampled_from(["9123456789", "123", "", " 9100000009"])),
+    "name": st.one_of(st.sampled_from(["Ames", "O'Neil", "Chloé", "Mc Ewan", "José-Luis"]),
+                      st.text(alphabet=st.sampled_from(list('aZé ,"\t\u00a0\u2003')), max_size=4),
+                      st.just("x" * 101)),
+    "date": st.sampled_from(["1980-01-01", "2023-02-30", "2027-01-01", "1879-12-31", "1980-1-01", "19800101", ""]),
+    "gender": st.sampled_from(["", "F", "M", "X", "f", "Q"]),
+    "postal": st.sampled_from(["", "V2C 1A1", "V2C1A1", "v2c 1a1", "Z1A 1A1", "V2C  1A1"]),
+    "eol": st.sampled_from(["\n", "\r\n", "\r"]),
+}
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_fields["phn"], _fields["name"], _fields["name"], _fields["date"], _fields["gender"],
+                            _fields["postal"], _fields["date"], _fields["eol"]), max_size=5),
+    header=st.sampled_from(["phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit",
+                            "PHN,Last_Name,First_Name,Date_Of_Birth,Gender,Postal_Code,Last_Visit",
+                            "last_name,phn,first_name,date_of_birth,gender,postal_code,last_visit"]),
+    final_eol=st.booleans(),
+)
+def test_the_canonical_fast_lane_agrees_with_the_row_reader(rows, header, final_eol):
+    text = header + "\n"
+    for i, (phn, last, first, dob, gender, postal, visit, eol) in enumerate(rows):
+        if header.startswith("last_name"):
+            phn, last = last, phn
+        text += f"{phn},{last},{first},{dob},{gender},{postal},{visit}"
+        text += eol if final_eol or i < len(rows) - 1 else ""
+    data = text.encode()
+    assert _outcome(panel_file.check(data, today=TODAY)) == _outcome(panel_file.check(data, today=TODAY, fast=False))
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.text(alphabet=st.sampled_from(list('ab,"\n\r ')), max_size=6),
+                            st.lists(st.sampled_from(["", " ", ",,,,", '""']), max_size=2)), min_size=1, max_size=5),
+    eol=st.sampled_from(["\n", "\r\n", "\r"]),
+    bom=st.booleans(),
+)
+def test_each_bad_row_is_reported_on_the_line_it_starts(rows, eol, bom):
+    """Quoted line breaks, blank lines, any line ending: the line a text editor shows."""
+    text, expected, line = "phn,last_name,first_name,date_of_birth,notes" + eol, [], 2
+    for note, blanks in rows:
+        for blank in blanks:
+            text += blank + eol
+            if blank == ",,,,":
+                expected.append(line)  # a row of empty fields is a (bad) row; a blank line is not
+            line += 1
+        quoted = '"' + note.replace('"', '""') + '"'
+        text += f"1,Ames,,1980-01-01,{quoted}" + eol
+        expected.append(line)
+        line += quoted.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    result = panel_file.check((("\ufeff" if bom else "") + text).encode(), today=TODAY)
+    assert sorted({e.line for e in result.errors}) == expected
+
+
+def test_the_fast_lane_takes_clean_canonical_files_only():
+    a, b = phns(2, 60_000_000)
+    clean = f"phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit\r\n{a},Lee,Mei,1980-01-01,F,V2C 1A1,2026-05-01\r\n{b},Gill,Raj,1990-02-03,,,\r\n"
+    fast = panel_file._check_canonical(clean, TODAY)
+    assert fast is not None and _outcome(fast) == _outcome(check(clean, fast=False))
+    assert fast.rows[1] == (3, b, "Gill", "Raj", "1990-02-03", "", "", "")
+    for spoiled in (clean.replace(",F,", ",f,"), clean.replace("Lee", " Lee"), clean.replace(b, a),
+                    clean.replace("2026-05-01", "2026-06-02"), clean.replace("\r\n", "\n\n", 1)):
+        assert panel_file._check_canonical(spoiled, TODAY) is None
