@@ -329,7 +329,7 @@ ENTRIES_SQL = """
                         WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
      ORDER BY i.patient_id
 """
-# The same, when the per-row foreign key checks are off (_entries_checks_by_locks): people who
+# The same, when the per-row foreign key checks are off (_key_checks_by_load): people who
 # were already in the registry get an entry only once their row is locked FOR KEY SHARE, as the
 # check would lock it, so no one can delete them before the entries commit. The people this
 # load added are invisible to everyone else until then.
@@ -357,35 +357,41 @@ FLAGS_SQL = """
      WHERE i.registration_id IS NOT NULL AND r.status IN ('waiting', 'offered')
     ON CONFLICT (patient_id, provider_id) WHERE resolved_at IS NULL DO NOTHING
 """
-# The foreign keys of a panel entry, and what the load does instead of their per-row check.
-ENTRY_FOREIGN_KEYS = {"patient_id", "provider_id", "created_by_id"}
+# Per table, the foreign keys whose per-row checks the load makes redundant: a panel entry's
+# (see ENTRIES_LOCKED_SQL and the provider and user locks in load_upload) and a new patient's
+# registration (always NULL for the people a panel file adds).
+KEY_CHECKS_DONE_BY_LOAD = {
+    "registries_panelentry": {"patient_id", "provider_id", "created_by_id"},
+    "patients_patient": {"registration_id"},
+}
 
 
-def _entries_checks_by_locks(cursor) -> bool:
-    """Whether the entries may be inserted with the per-row foreign key triggers off.
+def _key_checks_by_load(cursor, table: str) -> bool:
+    """Whether rows may be inserted into `table` with the per-row foreign key triggers off.
 
-    A panel entry's foreign keys are checked by one trigger call per row and key at commit
-    (a million-row panel: two to three million index probes and tuple locks, half the load).
-    The load satisfies them set-based instead: every patient id comes from patients_patient in
-    this transaction (new rows are invisible to others; existing ones are locked FOR KEY SHARE
-    in one statement), the provider is held by the locked upload row, and the user row is locked
-    here. `session_replication_role = replica` turns off exactly the triggers that are not
-    ENABLE ALWAYS, so this is done only when the role may set it and the table has no trigger or
-    foreign key other than those three keys' checks; otherwise the ordinary triggers run.
+    A foreign key is checked by one trigger call per inserted row at commit: for a
+    million-row panel, millions of index probes and tuple locks, once half the load. The
+    load makes those checks redundant (KEY_CHECKS_DONE_BY_LOAD): every patient id comes from
+    patients_patient in this transaction (new rows are invisible to everyone else; known ones
+    are locked FOR KEY SHARE in one statement), the provider and the user rows are locked
+    once, and new patients have no registration. `session_replication_role = replica`
+    turns off exactly the triggers not marked ENABLE ALWAYS (CHECK and UNIQUE still apply),
+    so it is used only when the role may set it and the table has no such trigger other
+    than the checks of those keys; otherwise the ordinary triggers run.
     """
     cursor.execute(
         """
         SELECT current_setting('is_superuser') = 'on',
                (SELECT count(*) FROM pg_trigger t
-                 WHERE t.tgrelid = 'registries_panelentry'::regclass AND NOT t.tgisinternal
-                   AND t.tgenabled <> 'A'),
+                 WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'A'),
                (SELECT coalesce(array_agg(a.attname::text), '{}')
                   FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
-                 WHERE c.conrelid = 'registries_panelentry'::regclass AND c.contype = 'f')
-        """
+                 WHERE c.conrelid = %s::regclass AND c.contype = 'f')
+        """,
+        [table, table],
     )
     superuser, other_triggers, fk_columns = cursor.fetchone()
-    return bool(superuser) and other_triggers == 0 and set(fk_columns) <= ENTRY_FOREIGN_KEYS
+    return bool(superuser) and other_triggers == 0 and set(fk_columns) <= KEY_CHECKS_DONE_BY_LOAD[table]
 
 
 def _execute_retrying_unique(cursor, sql: str, params: dict, attempts: int = 3) -> int:
@@ -435,7 +441,12 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, 
             clock.lap("stage")
             report_progress(42, "Adding new patients")
             cursor.execute(PANEL_IDS_SQL)
+            patients_by_load = _key_checks_by_load(cursor, "patients_patient")
+            if patients_by_load:
+                cursor.execute("SET LOCAL session_replication_role = replica")
             figures["patients"] = _execute_retrying_unique(cursor, PATIENTS_SQL, params)
+            if patients_by_load:
+                cursor.execute("SET LOCAL session_replication_role = origin")
             clock.lap("patients")
             report_progress(65, "Matching patients")
             cursor.execute(EXISTING_SQL)
@@ -449,7 +460,7 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, 
             figures["conflicts"] = cursor.rowcount
             clock.lap("conflicts")
             report_progress(75, "Adding panel entries")
-            by_locks = _entries_checks_by_locks(cursor)
+            by_locks = _key_checks_by_load(cursor, "registries_panelentry")
             if by_locks and user_id:
                 cursor.execute("SELECT 1 FROM auth_user WHERE id = %s FOR KEY SHARE", [user_id])
             if by_locks:

@@ -121,7 +121,7 @@ def test_worker_dying_between_chunks_or_phases_leaves_nothing_half_written(provi
     for fatal_phase, nth in (("Staging rows", 2), ("Adding panel entries", 1), ("Flagging patients on the waitlist", 1)):
         seen = []
 
-        def progress(percent, phase):
+        def progress(percent, phase, seen=seen, fatal_phase=fatal_phase, nth=nth):
             seen.append(phase)
             if sum(p.startswith(fatal_phase) for p in seen) == nth:
                 raise WorkerDied(phase)
@@ -176,14 +176,16 @@ def test_known_and_new_people_load_the_same_with_or_without_per_row_key_checks(p
     new = phn_list(3)
     data = panel_csv(good_rows(new) + [f"{known.phn},Other,Name,1980-05-17,,,2026-01-02"])
     upload = checked_and_loading(provider, data, by=moa)
+    tables = ("registries_panelentry", "patients_patient")
     with connection.cursor() as cursor:
-        assert services._entries_checks_by_locks(cursor)  # the test database role is a superuser
+        assert all(services._key_checks_by_load(cursor, t) for t in tables)  # the test database role is a superuser
         if not checks_by_locks:
             # A trigger that replica mode would skip: the load must then keep the ordinary checks.
             cursor.execute("CREATE FUNCTION pg_temp.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'")
-            cursor.execute("CREATE TRIGGER panel_noop AFTER INSERT ON registries_panelentry"
-                           " FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.noop()")
-            assert not services._entries_checks_by_locks(cursor)
+            for table in tables:
+                cursor.execute(f"CREATE TRIGGER panel_noop AFTER INSERT ON {table}"
+                               " FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.noop()")
+            assert not any(services._key_checks_by_load(cursor, t) for t in tables)
     services.load_upload(upload.pk)
     on_panel = set(PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).values_list("patient__phn", flat=True))
     assert on_panel == {*new, known.phn}
