@@ -273,35 +273,25 @@ def mark_failed(upload_id: int, error: str) -> None:
 # --- load ----------------------------------------------------------------------
 
 # Each statement is one set-based pass; they run in this order inside the load's transaction.
-# panel_ids ends up holding every patient of the file (new or already known), each once.
-PANEL_IDS_SQL = """
-    CREATE TEMP TABLE panel_ids (patient_id bigint, registration_id bigint, last_visit date, phn varchar(10),
-                                 known boolean) ON COMMIT DROP
-"""
 # Existing people keep the details the registry already has; the file only adds new ones.
 # A plain INSERT of the anti-join, in PHN order (index locality), instead of ON CONFLICT,
-# whose speculative insertion costs a second index probe per row; a PHN committed by
-# someone else in between is a unique violation, and the statement is run again.
+# whose speculative insertion costs a second index probe per row. A PHN someone else
+# commits meanwhile is a unique violation: load_upload then runs the whole load again.
 PATIENTS_SQL = """
-    WITH added AS (
-        INSERT INTO patients_patient (phn, first_name, last_name, date_of_birth, gender, postal_code,
-                                      is_primary_contact, created_at)
-        SELECT s.phn, s.first_name, s.last_name, s.date_of_birth, coalesce(s.gender, ''),
-               coalesce(s.postal_code, ''), false, %(now)s
-          FROM panel_stage s
-         WHERE NOT EXISTS (SELECT 1 FROM patients_patient p WHERE p.phn = s.phn)
-         ORDER BY s.phn
-        RETURNING id, phn
-    )
-    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn, known)
-    SELECT a.id, NULL, s.last_visit, a.phn, false FROM added a JOIN panel_stage s ON s.phn = a.phn
+    INSERT INTO patients_patient (phn, first_name, last_name, date_of_birth, gender, postal_code,
+                                  is_primary_contact, created_at)
+    SELECT s.phn, s.first_name, s.last_name, s.date_of_birth, coalesce(s.gender, ''),
+           coalesce(s.postal_code, ''), false, %(now)s
+      FROM panel_stage s
+     WHERE NOT EXISTS (SELECT 1 FROM patients_patient p WHERE p.phn = s.phn)
+     ORDER BY s.phn
 """
-# The people the registry already knew (a later snapshot: whoever was committed meanwhile is found here).
-EXISTING_SQL = """
-    INSERT INTO panel_ids (patient_id, registration_id, last_visit, phn, known)
-    SELECT p.id, p.registration_id, s.last_visit, s.phn, true
+# Every person of the file, once. `known`: the row was not written by this transaction (a row
+# written in a savepoint counts as known too, which only costs a lock, never a missed one).
+RESOLVE_SQL = """
+    CREATE TEMP TABLE panel_ids ON COMMIT DROP AS
+    SELECT p.id AS patient_id, p.registration_id, s.last_visit, p.xmin <> pg_current_xact_id()::xid AS known
       FROM panel_stage s JOIN patients_patient p ON p.phn = s.phn
-     WHERE NOT EXISTS (SELECT 1 FROM panel_ids i WHERE i.phn = s.phn)
 """
 LAST_VISITS_SQL = """
     UPDATE registries_panelentry e SET last_visit = i.last_visit
@@ -394,26 +384,28 @@ def _key_checks_by_load(cursor, table: str) -> bool:
     return bool(superuser) and other_triggers == 0 and set(fk_columns) <= KEY_CHECKS_DONE_BY_LOAD[table]
 
 
-def _execute_retrying_unique(cursor, sql: str, params: dict, attempts: int = 3) -> int:
-    """Run an INSERT in a savepoint; a row committed meanwhile by someone else means: run it again."""
-    for attempt in range(attempts):
-        try:
-            with transaction.atomic():
-                cursor.execute(sql, params)
-                return cursor.rowcount
-        except IntegrityError as exc:
-            if attempt == attempts - 1 or getattr(exc.__cause__, "sqlstate", None) != "23505":
-                raise
-    raise AssertionError("unreachable")
-
-
-def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, timings: dict | None = None) -> PanelUpload:
+def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, timings: dict | None = None,
+                attempts: int = 3) -> PanelUpload:
     """Load the valid rows of a checked upload. The service the Celery task (and the command) call.
 
     `progress(percent, phase)` is called between chunks and phases; by default it
     writes the cache the page polls. An exception anywhere rolls everything back.
     `timings`, when given, receives the seconds each step took (the benchmark prints them).
+    A person added or attached by someone else while the load ran is a unique violation:
+    the load is rolled back and run again, and then finds them.
     """
+    for attempt in range(1, attempts + 1):
+        try:
+            return _load_upload(upload_id, progress=progress, chunk_size=chunk_size, timings=timings)
+        except IntegrityError as exc:
+            unique_violation = getattr(exc.__cause__, "sqlstate", None) == "23505"
+            if attempt == attempts or not unique_violation or connection.in_atomic_block:
+                raise
+            log.warning("panel upload %s: a patient was added meanwhile; loading again", upload_id)
+    raise AssertionError("unreachable")
+
+
+def _load_upload(upload_id: int, *, progress, chunk_size: int, timings: dict | None) -> PanelUpload:
     report_progress = progress or (lambda percent, phase: set_progress(upload_id, percent, phase))
     clock = Stopwatch(timings)
     with transaction.atomic():
@@ -440,16 +432,16 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, 
             _stage(cursor, blocks, progress=report_progress, phase_span=(2, 40))
             clock.lap("stage")
             report_progress(42, "Adding new patients")
-            cursor.execute(PANEL_IDS_SQL)
             patients_by_load = _key_checks_by_load(cursor, "patients_patient")
             if patients_by_load:
                 cursor.execute("SET LOCAL session_replication_role = replica")
-            figures["patients"] = _execute_retrying_unique(cursor, PATIENTS_SQL, params)
+            cursor.execute(PATIENTS_SQL, params)
+            figures["patients"] = cursor.rowcount
             if patients_by_load:
                 cursor.execute("SET LOCAL session_replication_role = origin")
             clock.lap("patients")
             report_progress(65, "Matching patients")
-            cursor.execute(EXISTING_SQL)
+            cursor.execute(RESOLVE_SQL)
             cursor.execute("ANALYZE panel_ids")
             clock.lap("resolve")
             report_progress(70, "Updating last visits")
@@ -466,7 +458,8 @@ def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, 
             if by_locks:
                 cursor.execute("SELECT 1 FROM providers_provider WHERE id = %s FOR KEY SHARE", [upload.provider_id])
                 cursor.execute("SET LOCAL session_replication_role = replica")
-            figures["entries"] = _execute_retrying_unique(cursor, ENTRIES_LOCKED_SQL if by_locks else ENTRIES_SQL, params)
+            cursor.execute(ENTRIES_LOCKED_SQL if by_locks else ENTRIES_SQL, params)
+            figures["entries"] = cursor.rowcount
             if by_locks:
                 cursor.execute("SET LOCAL session_replication_role = origin")
             clock.lap("entries")
