@@ -11,7 +11,7 @@ from attachment.matching.engine import (
     RegistrationItem,
     language_name,
     match,
-    rank_order,
+    ranked,
 )
 
 __all__ = [
@@ -22,5 +22,5 @@ __all__ = [
     "RegistrationItem",
     "language_name",
     "match",
-    "rank_order",
+    "ranked",
 ]

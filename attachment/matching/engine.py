@@ -27,8 +27,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
-from itertools import islice
-from operator import lt
+from operator import attrgetter
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -117,49 +116,34 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-def rank_order(registrations: Sequence[RegistrationItem]) -> list[int]:
-    """Indexes of ``registrations`` in turn order: priority desc, waiting desc, id asc."""
-    if not registrations:
-        return []
-    waits = [r.waiting_days for r in registrations]
-    wmin = min(waits)
-    wspan = max(waits) - wmin + 1
-    # (priority, waiting) folded into one int that sorts the same way: int keys sort
-    # several times faster than tuples or strings.
-    urgency = [r.priority * wspan + (w - wmin) for r, w in zip(registrations, waits)]
-    ids = [r.id for r in registrations]
-    if all(map(lt, ids, islice(ids, 1, None))):
-        # Already in reference order (a query ordered by reference code, the generator):
-        # a stable sort on urgency alone keeps ties in that order.
-        return sorted(range(len(ids)), key=urgency.__getitem__, reverse=True)
-    # Otherwise compare reference codes only inside a tie.
-    tied_at: dict[int, list[int]] = {}
-    for i, u in enumerate(urgency):
-        tied = tied_at.get(u)
-        if tied is None:
-            tied_at[u] = [i]
-        else:
-            tied.append(i)
-    order = []
-    for u in sorted(tied_at, reverse=True):
-        tied = tied_at[u]
-        if len(tied) > 1:
-            tied.sort(key=ids.__getitem__)
-        order += tied
+def ranked(registrations: Iterable[RegistrationItem]) -> list[RegistrationItem]:
+    """Registrations in turn order: priority desc, waiting days desc, reference code asc.
+
+    Three stable sorts, last key first, each on a plain attribute: the comparisons stay
+    in C (no key tuples), and input already in reference order makes the first one
+    nearly free.
+    """
+    order = sorted(registrations, key=attrgetter("id"))
+    order.sort(key=attrgetter("waiting_days"), reverse=True)  # reverse sorts stay stable
+    order.sort(key=attrgetter("priority"), reverse=True)
     return order
 
 
 def _check_inputs(providers: Sequence[ProviderSlot], registrations: Sequence[RegistrationItem]):
-    if len({p.id for p in providers}) != len(providers):
-        raise ValueError("provider ids must be unique")
-    if len({r.id for r in registrations}) != len(registrations):
-        raise ValueError("registration ids must be unique")
-    for p in providers:
-        if p.capacity < 0:
-            raise ValueError(f"provider {p.id}: capacity must not be negative")
-    for r in registrations:
-        if r.size < 1:
-            raise ValueError(f"registration {r.id}: household size must be at least 1")
+    """Refuse what would make the rules ambiguous. The checks are whole-list operations;
+    the offending record is looked for only once something is known to be wrong."""
+    for kind, items in (("provider", providers), ("registration", registrations)):
+        ids = [item.id for item in items]
+        if len(set(ids)) != len(ids):
+            seen = set()
+            twice = next(i for i in ids if i in seen or seen.add(i))
+            raise ValueError(f"{kind} ids must be unique: {twice} appears twice")
+    if providers and min([p.capacity for p in providers]) < 0:
+        bad = next(p.id for p in providers if p.capacity < 0)
+        raise ValueError(f"provider {bad}: capacity must not be negative")
+    if registrations and min([r.size for r in registrations]) < 1:
+        bad = next(r.id for r in registrations if r.size < 1)
+        raise ValueError(f"registration {bad}: household size must be at least 1")
 
 
 class _Pool:
@@ -220,8 +204,8 @@ class _Pool:
             mask |= bit
         return mask
 
-    def run(self, registrations: Sequence[RegistrationItem], order: Sequence[int]):
-        """Give each registration, in ``order``, its best provider or nothing.
+    def run(self, ranked: Iterable[RegistrationItem]):
+        """Give each registration, in the order given, its best provider or nothing.
 
         Returns (picks, unmatched): picks are (registration, provider index, room before
         the proposal, how it was found); unmatched are registration ids.
@@ -276,7 +260,7 @@ class _Pool:
         room_bound = {c: -(heap[0] // B) for c, heap in by_comm.items() if heap}
         picks = []
         unmatched = []
-        for r in map(registrations.__getitem__, order):
+        for r in ranked:
             c = r.community
             size = r.size
             if size > room_bound.get(c, 0):
@@ -392,18 +376,19 @@ def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Pro
     is built once and shared (strings are immutable; every proposal gets its own list).
     """
     spoken = [frozenset(p.languages) for p in providers]
+    # Keyed by plain values or per-place dicts rather than tuples: building and hashing
+    # a tuple key for every proposal costs more than the lookup saves.
     speaks_cache: dict = {}
     not_spoken_cache: dict = {}
     gender_cache: dict = {}
-    room_cache: dict = {}
-    turn_cache: dict = {}
+    room_cache: dict[str, dict[int, str]] = {}
+    turn_cache: dict[int, dict[int, str]] = {}
     proposals = []
     people = 0
     for r, pi, before, how in picks:
         people += r.size
         place = r.community
         asked = tuple(r.languages)
-        reasons = []
         if how <= _LANG:
             if len(asked) == 1:
                 shared = asked  # found through the only language asked for
@@ -413,13 +398,15 @@ def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Pro
             text = speaks_cache.get(shared)
             if text is None:
                 text = speaks_cache[shared] = language_reason(place, asked, shared, how)
-            reasons.append(text)
+            reasons = [text]
         elif asked:
             key = (place, asked)
             text = not_spoken_cache.get(key)
             if text is None:
                 text = not_spoken_cache[key] = language_reason(place, asked, (), how)
-            reasons.append(text)
+            reasons = [text]
+        else:
+            reasons = []
         preference = r.provider_gender
         if preference is not None:
             key = (preference, how, place if how == _ANY else None,
@@ -428,15 +415,19 @@ def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Pro
             if text is None:
                 text = gender_cache[key] = gender_reason(place, asked, preference, how)
             reasons.append(text)
-        key = (place, how, before)
-        text = room_cache.get(key)
+        by_room = room_cache.get(place)
+        if by_room is None:
+            by_room = room_cache[place] = {}
+        text = by_room.get(before * 4 + how)  # how is 0..3
         if text is None:
-            text = room_cache[key] = room_reason(place, how, before)
+            text = by_room[before * 4 + how] = room_reason(place, how, before)
         reasons.append(text)
-        key = (r.priority, r.waiting_days)
-        text = turn_cache.get(key)
+        by_wait = turn_cache.get(r.priority)
+        if by_wait is None:
+            by_wait = turn_cache[r.priority] = {}
+        text = by_wait.get(r.waiting_days)
         if text is None:
-            text = turn_cache[key] = turn_reason(*key)
+            text = by_wait[r.waiting_days] = turn_reason(r.priority, r.waiting_days)
         reasons.append(text)
         proposals.append(Proposal(r.id, providers[pi].id, reasons))
     return proposals, people
@@ -459,7 +450,7 @@ def match(providers: Iterable[ProviderSlot],
         registrations = list(registrations)
         _check_inputs(providers, registrations)
         pool = _Pool(providers)
-        picks, unmatched = pool.run(registrations, rank_order(registrations))
+        picks, unmatched = pool.run(ranked(registrations))
         proposals, people = _proposals(picks, pool.providers)
     finally:
         if collecting:
