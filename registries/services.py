@@ -2,9 +2,12 @@
 
 The bulk load is one transaction of set-based SQL: the valid rows are streamed with
 COPY into a temporary table, then patients, panel entries, conflicts and waitlist flags
-are written with INSERT ... SELECT ... ON CONFLICT. A worker that dies mid-load leaves
-nothing behind (the transaction never commits; the broker re-delivers the task); a
-second load of the same rows finds everything already there and changes nothing.
+are written with INSERT ... SELECT (anti-joins for what is new). A worker that dies
+mid-load leaves nothing behind (the transaction never commits; the broker re-delivers the
+task); a second load of the same rows finds everything already there and changes nothing.
+
+Where a million-row load spends its time, and why each statement is shaped as it is, is
+measured by tests/bench/bench_panel_upload.py (per step, beside a bare COPY of the file).
 """
 
 from __future__ import annotations
