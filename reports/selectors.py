@@ -16,11 +16,15 @@ views cannot be subtracted from one another to undo it.
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from reports import suppression as sup
 from reports.models import ReportSnapshot
 from reports.offers import OUTCOMES
 from reports.services import DAYS, PANEL_BUCKETS, PRIORITY_GROUPS
+from reports.suppression import protect_cube, tree
 
+CUBE_CACHE_SECONDS = 26 * 3600  # a snapshot lives a day; its key changes when rebuilt
 PERIODS = [(4, "Last 4 weeks"), (13, "Last 13 weeks"), (26, "Last 26 weeks"), (52, "Last 52 weeks")]
 GRANULARITY = [("week", "By week"), ("month", "By month")]
 
@@ -92,56 +96,20 @@ class Scope:
         return [cid for cid, _ in items]
 
 
+def protected(scope, name, leaf_values, categories, category_lines):
+    """protect_cube, remembered per snapshot and period: the pattern does not depend on
+    the area filtered on, and auditing a year of weeks takes a noticeable moment."""
+    snapshot = scope.snapshot
+    key = f"reports:cube:{snapshot.pk}:{snapshot.built_at.timestamp()}:{name}:{scope.weeks}:{scope.by}"
+    shown = cache.get(key)
+    if shown is None:
+        shown = protect_cube(scope.data, leaf_values, categories, category_lines)
+        cache.set(key, shown, CUBE_CACHE_SECONDS)
+    return shown
+
+
 def latest_snapshot(division_id):
     return ReportSnapshot.objects.filter(division_id=division_id).select_related("division").order_by("-built_at").first()
-
-
-# --- the tree of nodes --------------------------------------------------------------
-
-def tree(data):
-    """{node: [child nodes]} and the display name of each node."""
-    children = {"d": []}
-    names = {"d": "Whole division"}
-    for pid, name in sorted(data["pcns"].items(), key=lambda kv: kv[1]):
-        children["d"].append(f"p:{pid}")
-        children[f"p:{pid}"] = []
-        names[f"p:{pid}"] = name
-    for cid, c in sorted(data["communities"].items(), key=lambda kv: kv[1]["name"]):
-        node = f"c:{cid}"
-        names[node] = c["name"]
-        parent = f"p:{c['pcn']}" if c["pcn"] and f"p:{c['pcn']}" in children else "d"
-        children[parent].append(node)
-    return children, names
-
-
-def _leaves(children, node):
-    if node.startswith("c:"):
-        return [node]
-    return [leaf for child in children[node] for leaf in _leaves(children, child)]
-
-
-def protect_cube(data, leaf_values, categories, category_lines):
-    """Suppressed display of a node × category cube built up from community values.
-
-    `leaf_values[community id][category]` are counts; `category_lines` are
-    (cells, total) lines among categories that hold within every node.
-    Returns {(node, category): display}.
-    """
-    children, _ = tree(data)
-    values = {}
-    for node in children.keys() | {f"c:{cid}" for cid in data["communities"]}:
-        leaves = _leaves(children, node)
-        for cat in categories:
-            values[(node, cat)] = sum(int(leaf_values.get(leaf[2:], {}).get(cat, 0)) for leaf in leaves)
-    lines = []
-    for node, kids in children.items():
-        if kids:
-            for cat in categories:
-                lines.append(([(kid, cat) for kid in kids], (node, cat)))
-    for node in {n for n, _ in values}:
-        for cells, total in category_lines:
-            lines.append(([(node, c) for c in cells], (node, total)))
-    return sup.protect_figures(values, lines)
 
 
 # --- periods and buckets ------------------------------------------------------------
@@ -211,7 +179,7 @@ def flows_report(scope):
         for cid, s in per.items():
             leaf[cid] = {str(i): _sum(s[key], lo, hi) for i, (_, lo, hi) in enumerate(periods)}
             leaf[cid]["T"] = _sum(s[key], lo_all, hi_all)
-        shown[key] = protect_cube(data, leaf, cats, [(cats[:-1], "T")])
+        shown[key] = protected(scope, f"flows:{key}", leaf, cats, [(cats[:-1], "T")])
     node = scope.node
     rows = [[label] + [shown[k][(node, str(i))] for k, _ in measures] for i, (label, _, _) in enumerate(periods)]
     total = ["Total for the period"] + [shown[k][(node, "T")] for k, _ in measures]
@@ -315,7 +283,7 @@ def capacity_report(scope):
         ("open_places", "Open places now"),
     ]
     leaf = {cid: {k: s[k] for k, _ in measures} for cid, s in data["by_community"].items()}
-    shown = {k: protect_cube(data, leaf, [k], []) for k, _ in measures}
+    shown = {k: protected(scope, f"capacity:{k}", leaf, [k], []) for k, _ in measures}
     children, names = tree(data)
     nodes = _breakdown_nodes(scope, children)
     rows = [[names[n]] + [shown[k][(n, k)] for k, _ in measures] for n in nodes]
@@ -348,7 +316,7 @@ def panels_report(scope):
     for cid, s in data["by_community"].items():
         leaf[cid] = {str(i): n for i, n in enumerate(s["panel_buckets"])}
         leaf[cid].update(providers=s["providers"], accepting=s["accepting"], panel_total=s["panel_total"])
-    shown = protect_cube(data, leaf, cats, [([str(i) for i in range(len(bands))], "providers")])
+    shown = protected(scope, "panels", leaf, cats, [([str(i) for i in range(len(bands))], "providers")])
     node = scope.node
     rows = [[band, shown[(node, str(i))]] for i, band in enumerate(bands)]
     providers, panel_total = shown[(node, "providers")], shown[(node, "panel_total")]
@@ -411,7 +379,7 @@ def offers_report(scope):
         }
     cats = [k for k, _ in parts] + ["sent", "accepted"]
     lines = [([k for k, _ in parts], "sent"), (["awaiting_patient", "attached", "patient_declined"], "accepted")]
-    shown = protect_cube(data, leaf, cats, lines)
+    shown = protected(scope, "offers", leaf, cats, lines)
     node = scope.node
     rows = [[label, shown[(node, k)]] for k, label in parts]
     rows.insert(2, ["Accepted by the clinic (all)", shown[(node, "accepted")]])
@@ -488,3 +456,11 @@ REPORTS = {
     "panels": panels_report,
     "offers": offers_report,
 }
+
+
+def warm(snapshots):
+    """Protect every period view of fresh snapshots now, so no reader waits for it."""
+    for snapshot in snapshots:
+        for weeks, _ in PERIODS:
+            for by, _ in GRANULARITY:
+                all_reports(Scope(snapshot=snapshot, weeks=weeks, by=by))

@@ -6,30 +6,38 @@ The rule (what a reader of a report, or of its CSV, can rely on):
    (an empty cell discloses nobody).
 
 2. Tables are published as *lines*: a list of cells and the total they add up to
-   (a column of communities with its division total; the weeks of a period with the
-   period total). In a line whose total is published, the suppressed cells must not be
-   recoverable from the total and the shown cells by subtraction. An attacker who knows
-   this rule knows that a "<10" cell holds 1..9 and that a secondary cell ("x") holds 0
-   or at least 10. The line is *protected* when, for every "<10" cell, each of the
-   values 1..9 remains consistent with the published total and the other suppressed
-   cells: the total and the differences teach nothing beyond "<10". A line never has
-   exactly one suppressed cell, of either kind (it would be the total minus the rest).
+   (the communities of a PCN and the PCN's figure; the weeks of a period and the
+   period's total). A reader who knows this rule knows that a "<10" figure holds 1..9
+   and that a secondary figure ("x") holds 0 or at least 10. A line is *protected* when
+   it never has exactly one withheld figure (that one would be the total minus the
+   rest), and every "<10" cell in it can still be any of at least MIN_POSSIBLE (5) of the
+   values 1..9, given the line's total and the possible values of its other withheld
+   figures.
 
-3. Secondary suppression. While a line is not protected, the smallest not-yet-suppressed
-   cell is suppressed too and shown as "x" (cells of 10 or more first: suppressing a
-   zero adds no uncertainty). If even suppressing every cell does not protect the line,
-   the total is withheld ("x") instead and the line then publishes no equation at all.
+3. Secondary suppression. While a line is not protected, its smallest not-yet-withheld
+   cell is withheld too and shown as "x" (cells of 10 or more first: withholding a zero
+   adds little uncertainty). If even withholding every cell does not protect it, the
+   total is withheld instead ("x") and the line is tried again from its primary cells.
 
-4. A total shared by several lines (the period's registrations are both the sum of its
-   weeks and the sum of its communities) is published only if every line sharing it can
-   be protected with it; otherwise it is withheld from all of them, since publishing it
-   in one place would let the other line be worked back.
+4. A figure often sits in several lines (a PCN's weekly count is a cell of the
+   division's week and the total of its communities' week, and a week of the PCN's
+   period); all lines are protected together, and a figure withheld for one line is
+   withheld everywhere. The whole cube is protected the same way whichever area the
+   reader filters on, so two filtered views cannot be subtracted from one another.
 
 5. Percentiles (median and 90th-percentile wait) of a group of fewer than 10 people are
    not published, and neither is the group's size.
 
-Guarantee: for every published line, no suppressed cell can be narrowed below 1..9 by
-totals and differences (tests/reports/test_suppression.py tries, by brute force).
+6. Audit. Lines protected one at a time can still be undone together (one line bounds a
+   withheld figure, which then pins a small cell in another). So the result is audited
+   as an attacker would work: each line narrows the possible values of its withheld
+   figures, repeatedly, until nothing narrows further. A "<10" figure left with fewer
+   than MIN_POSSIBLE values, or a withheld figure left with one, gets one more partner
+   withheld and the whole is protected and audited again.
+
+Guarantee: no "<10" figure can be narrowed to fewer than 5 of the values 1..9, and no
+withheld figure to a single value, by totals and differences
+(tests/reports/test_suppression.py tries, by brute force, on lines and on a cube).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 THRESHOLD = 10
+MIN_POSSIBLE = 5  # a "<10" figure must stay any of at least 5 of the values 1..9 to an attacker
 PRIMARY = "<10"
 SECONDARY = "x"
 INF = float("inf")
@@ -86,30 +95,46 @@ def _covers(intervals, lo, hi):
     return any(a <= lo and hi <= b for a, b in intervals)
 
 
-def line_is_protected(values, kinds, total) -> bool:
-    """Whether every primary cell can still be each of 1..9 given the published total.
+def line_is_protected(values, kinds, total, total_kind=None) -> bool:
+    """Whether every primary cell keeps MIN_POSSIBLE possible values given what the line publishes.
 
-    `kinds[i]` is PRIMARY, SECONDARY or None (shown). The suppressed cells sum to
-    S = total - shown cells; a primary cell `a` is safe when S - a is a sum the other
-    suppressed cells can make, for every a in 1..9.
+    `kinds[i]` (and `total_kind`) is PRIMARY, SECONDARY or None (shown). The line says
+    shown cells + suppressed cells = total. A line with exactly one unknown (one
+    suppressed cell, or a withheld total over shown cells) gives that unknown away.
+    Otherwise a value `a` of a primary cell stays possible when some values of the other
+    suppressed cells and of the total (if withheld) complete the equation.
     """
     suppressed = [i for i, k in enumerate(kinds) if k]
-    if not suppressed:
+    unknowns = len(suppressed) + (1 if total_kind else 0)
+    if unknowns == 0:
         return True
-    if len(suppressed) == 1:
-        # A lone suppressed cell is the total minus the rest, whatever its kind; a
-        # secondary cell worked back here would unlock the line it protects elsewhere.
+    if unknowns == 1:
+        # Worked back as the total minus the rest (or the sum of the rest); a secondary
+        # figure worked back here would unlock the line it protects elsewhere.
         return False
-    hidden_sum = total - sum(v for v, k in zip(values, kinds) if not k)
-    cap = max(total, THRESHOLD)
-    for i in suppressed:
+    shown = sum(v for v, k in zip(values, kinds) if not k)
+    cap = max(total, THRESHOLD) + THRESHOLD
+    totals = _domain(total_kind, cap) if total_kind else [(total, total)]
+    # What the suppressed cells before and after each one can add up to.
+    doms = [_domain(kinds[j], cap) for j in suppressed]
+    prefix = [[(0, 0)]]
+    for d in doms:
+        prefix.append(_minkowski(prefix[-1], d, cap))
+    suffix = [[(0, 0)]]
+    for d in reversed(doms):
+        suffix.append(_minkowski(suffix[-1], d, cap))
+    suffix.reverse()
+    for n, i in enumerate(suppressed):
         if kinds[i] != PRIMARY:
             continue
-        others = [(0, 0)]
-        for j in suppressed:
-            if j != i:
-                others = _minkowski(others, _domain(kinds[j], cap), cap)
-        if not _covers(others, hidden_sum - (THRESHOLD - 1), hidden_sum - 1):
+        others = _minkowski(prefix[n], suffix[n + 1], cap)
+        possible = 0
+        for a in range(1, THRESHOLD):
+            # Values the other suppressed cells would need to add up to: total - shown - a.
+            needed = [(lo - shown - a, hi - shown - a) for lo, hi in totals]
+            if any(max(n0, o0) <= min(n1, o1) for n0, n1 in needed for o0, o1 in others):
+                possible += 1
+        if possible < MIN_POSSIBLE:
             return False
     return True
 
@@ -128,37 +153,152 @@ def protect_figures(values: dict, lines: list) -> dict:
     line's cells add up to its total. A figure may be a cell of one line and the total
     of another (a PCN is a cell of its division's line and the total of its
     communities' line), so the lines are protected together until nothing changes:
-    a line whose total is published gets secondary cells until protected (rule 3); if
-    it cannot be, its total is suppressed as a secondary figure, which may in turn
-    make lines where that figure is a cell need more (rules 3 and 4).
+    each line gets secondary cells until protected (rule 3), or its total is withheld.
+
+    Lines protected one by one can still be undone together (one line bounds a
+    withheld figure, which pins a small cell in another line), so the result is then
+    audited the way an attacker would work (rule 6): every line narrows what its
+    withheld figures can be, until nothing narrows further; a small cell left with
+    fewer than MIN_POSSIBLE values, or a withheld figure left with one, gets another
+    partner withheld in one of its lines, and the whole is checked again.
     """
     kinds = {fid: (PRIMARY if is_small(v) else None) for fid, v in values.items()}
+    by_figure = {}
+    for n, (cells, total) in enumerate(lines):
+        for fid in [*cells, total]:
+            by_figure.setdefault(fid, []).append(n)
+    while True:
+        _line_pass(values, lines, kinds)
+        weak = _audit(values, lines, kinds)
+        if not weak:
+            break
+        if not _strengthen(values, lines, kinds, weak, by_figure):
+            break  # everything around the weak figures is already withheld
+    return {fid: _show(values[fid], kinds[fid]) for fid in values}
+
+def _line_pass(values, lines, kinds):
+    """Rule 3, line by line, until no line needs more; updates `kinds` in place."""
+    checked = {}  # line number -> the kinds it was last found protected with
     changed = True
     while changed:
         changed = False
-        for cells, total in lines:
-            if kinds[total] or not cells:
+        for n, (cells, total) in enumerate(lines):
+            if not cells:
+                continue
+            signature = (kinds[total], *(kinds[c] for c in cells))
+            if checked.get(n) == signature:
                 continue
             cell_values = [values[c] for c in cells]
             cell_kinds = [kinds[c] for c in cells]
-            while not line_is_protected(cell_values, cell_kinds, values[total]):
+            total_kind = kinds[total]
+            while not line_is_protected(cell_values, cell_kinds, values[total], total_kind):
                 candidates = [i for i, k in enumerate(cell_kinds) if not k]
-                if not candidates:
-                    # Withholding the total removes the line's equation: the cells this
-                    # attempt withheld are not needed for it after all.
-                    kinds[total] = SECONDARY
+                if candidates:
+                    big = [i for i in candidates if cell_values[i] >= THRESHOLD]
+                    pick = min(big or candidates, key=lambda i: (cell_values[i], i))
+                    cell_kinds[pick] = SECONDARY
+                elif not total_kind:
+                    # Withholding the total takes away the line's equation: start again
+                    # from the cells as they were, which may now need fewer partners.
+                    total_kind = SECONDARY
                     cell_kinds = [kinds[c] for c in cells]
-                    break
-                big = [i for i in candidates if cell_values[i] >= THRESHOLD]
-                pick = min(big or candidates, key=lambda i: (cell_values[i], i))
-                cell_kinds[pick] = SECONDARY
+                else:
+                    break  # everything is withheld; nothing more this line can do
             for c, k in zip(cells, cell_kinds):
                 if kinds[c] != k:
                     kinds[c] = k
                     changed = True
-            if kinds[total]:
+            if kinds[total] != total_kind:
+                kinds[total] = total_kind
                 changed = True
-    return {fid: _show(values[fid], kinds[fid]) for fid in values}
+            checked[n] = (kinds[total], *(kinds[c] for c in cells))
+
+
+BIG = 10**12
+
+
+def _neg(intervals):
+    return [(-hi, -lo) for lo, hi in reversed(intervals)]
+
+
+def _intersect(a, b):
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if lo <= hi:
+                out.append((lo, hi))
+    return _merge(out)
+
+
+def _plus(a, b):
+    return _merge([(x0 + y0, x1 + y1) for x0, x1 in a for y0, y1 in b])
+
+
+def _size(intervals):
+    return sum(hi - lo + 1 for lo, hi in intervals)
+
+
+def _audit(values, lines, kinds):
+    """Figures an attacker can narrow too far, by propagating every line's bounds."""
+    domain = {}
+    for fid, kind in kinds.items():
+        if kind == PRIMARY:
+            domain[fid] = [(1, THRESHOLD - 1)]
+        elif kind == SECONDARY:
+            domain[fid] = [(0, 0), (THRESHOLD, BIG)]
+    live = [(cells, total) for cells, total in lines if any(f in domain for f in [*cells, total])]
+
+    def dom(fid):
+        return domain.get(fid) or [(values[fid], values[fid])]
+
+    for _ in range(50):
+        changed = False
+        for cells, total in live:
+            parts = [dom(c) for c in cells]
+            # prefix[i] = sum of parts[:i], suffix[i] = sum of parts[i:]
+            prefix = [[(0, 0)]]
+            for part in parts:
+                prefix.append(_plus(prefix[-1], part))
+            suffix = [[(0, 0)]]
+            for part in reversed(parts):
+                suffix.append(_plus(suffix[-1], part))
+            suffix.reverse()
+            if total in domain:
+                narrowed = _intersect(domain[total], prefix[-1])
+                if narrowed != domain[total]:
+                    domain[total], changed = narrowed, True
+            for i, c in enumerate(cells):
+                if c not in domain:
+                    continue
+                rest = _plus(prefix[i], suffix[i + 1])
+                narrowed = _intersect(domain[c], _plus(dom(total), _neg(rest)))
+                if narrowed != domain[c]:
+                    domain[c], changed = narrowed, True
+        if not changed:
+            break
+    weak = []
+    for fid, d in domain.items():
+        if (kinds[fid] == PRIMARY and _size(d) < MIN_POSSIBLE) or _size(d) < 2:
+            weak.append(fid)
+    return weak
+
+
+def _strengthen(values, lines, kinds, weak, by_figure):
+    """Withhold one more figure next to each weak one; False when there is none left."""
+    did = False
+    for fid in weak:
+        best = None
+        for n in by_figure.get(fid, []):
+            cells, total = lines[n]
+            for c in [*cells, total]:
+                if not kinds[c] and (best is None or (values[c] < THRESHOLD, values[c]) < (values[best] < THRESHOLD, values[best])):
+                    best = c
+        if best is not None:
+            kinds[best] = SECONDARY
+            did = True
+    return did
+
 
 
 def suppress_lines(lines: list[list[int]], total: int) -> list[Line]:
@@ -191,3 +331,51 @@ def _show(value, kind):
 def chart_value(display):
     """What a chart may plot: the number when published, nothing (a gap) when suppressed."""
     return display if isinstance(display, (int, float)) else None
+
+
+# --- a report's cube: areas (division, PCNs, communities) by categories --------------------------------------------------------------
+
+def tree(data):
+    """{node: [child nodes]} and the display name of each node."""
+    children = {"d": []}
+    names = {"d": "Whole division"}
+    for pid, name in sorted(data["pcns"].items(), key=lambda kv: kv[1]):
+        children["d"].append(f"p:{pid}")
+        children[f"p:{pid}"] = []
+        names[f"p:{pid}"] = name
+    for cid, c in sorted(data["communities"].items(), key=lambda kv: kv[1]["name"]):
+        node = f"c:{cid}"
+        names[node] = c["name"]
+        parent = f"p:{c['pcn']}" if c["pcn"] and f"p:{c['pcn']}" in children else "d"
+        children[parent].append(node)
+    return children, names
+
+
+def _leaves(children, node):
+    if node.startswith("c:"):
+        return [node]
+    return [leaf for child in children[node] for leaf in _leaves(children, child)]
+
+
+def protect_cube(data, leaf_values, categories, category_lines):
+    """Suppressed display of a node × category cube built up from community values.
+
+    `leaf_values[community id][category]` are counts; `category_lines` are
+    (cells, total) lines among categories that hold within every node.
+    Returns {(node, category): display}.
+    """
+    children, _ = tree(data)
+    values = {}
+    for node in children.keys() | {f"c:{cid}" for cid in data["communities"]}:
+        leaves = _leaves(children, node)
+        for cat in categories:
+            values[(node, cat)] = sum(int(leaf_values.get(leaf[2:], {}).get(cat, 0)) for leaf in leaves)
+    lines = []
+    for node, kids in children.items():
+        if kids:
+            for cat in categories:
+                lines.append(([(kid, cat) for kid in kids], (node, cat)))
+    for node in {n for n, _ in values}:
+        for cells, total in category_lines:
+            lines.append(([(node, c) for c in cells], (node, total)))
+    return protect_figures(values, lines)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from attachment.jobs import tracked
-from reports import services
+from reports import selectors, services
 
 log = logging.getLogger("attach.reports")
 
@@ -26,6 +26,7 @@ def build_all_snapshots(self):
     """Nightly: one snapshot per division. Re-running on the same day replaces that day's rows."""
     with tracked("report_snapshot") as run:
         snapshots = services.build_snapshots(None, progress=_progress(self))
+        selectors.warm(snapshots)
         run.summary = f"Built {len(snapshots)} division snapshot(s)"
         run.figures = {"divisions": len(snapshots), "seconds": snapshots[0].seconds if snapshots else 0}
     return {"divisions": len(snapshots)}
@@ -36,6 +37,7 @@ def build_division_snapshot(self, division_id: int):
     """A manager asked for a fresh snapshot of one division."""
     with tracked("report_snapshot") as run:
         snapshots = services.build_snapshots([division_id], progress=_progress(self))
+        selectors.warm(snapshots)
         run.summary = f"Built the snapshot of division {division_id}"
         run.figures = {"divisions": 1, "division": division_id, "seconds": snapshots[0].seconds}
     return {"division": division_id, "snapshot": snapshots[0].pk}

@@ -62,7 +62,8 @@ def test_division_report_shows_hand_counts_and_suppresses_small_ones(seeded, sna
     attached_4w = [r for r in thompson_regs if r[1] == "attached" and r[3] <= 27]
     registered_4w = [r for r in thompson_regs if r[2] <= 27]
     total = flows.tables[0].total
-    assert total[1] == len(registered_4w) == 22
+    # 22 registrations, mostly in small weekly and community cells: withheld or exact.
+    assert consistent(total[1], len(registered_4w)) and len(registered_4w) == 22
     assert total[2] == len(attached_4w) == 21
     # Week by week (the last bucket is the last 7 days, today included).
     for i, row in enumerate(flows.tables[0].rows):
