@@ -110,6 +110,8 @@ class MatchResult:
 # How a proposal was found; decides which reasons are true for it.
 _LANG_GENDER, _LANG, _GENDER, _ANY = range(4)
 
+_FULL = 1  # the heap key of a provider with no room left (see _Pool)
+
 
 def language_name(code: str) -> str:
     """Coordinators read language names, not codes; unknown codes are shown as they are."""
@@ -165,9 +167,10 @@ class _Pool:
         # provider id. B > every index, so room and index can be read back from the key.
         B = self.B = max(1, len(ordered))
         self.room = [p.capacity for p in ordered]
-        # A provider's current key; 1 is never a real key (real keys are negative since
-        # room >= 1), so it marks a provider with no room left.
-        self.cur_key = [1] * len(ordered)
+        # A provider's current key. FULL is above every real key (those are negative, as
+        # room >= 1) and every limit, so a provider with no room left sinks in each heap
+        # and is never picked again; heaps never empty, which keeps the loops simple.
+        self.cur_key = [_FULL] * len(ordered)
         self.need_bits: dict[str, int] = {}
         self.decline_mask = [self._mask(p.declines_needs, grow=True) for p in ordered]
         self.by_comm: dict[str, list[int]] = {}
@@ -229,22 +232,21 @@ class _Pool:
             """
             held = None
             found = None
-            while heap:
+            while True:
                 k = heap[0]
                 if k >= limit:
                     break
                 i = k % B
                 now = cur_key[i]
-                if now != k:  # stale: refresh in place, or drop a provider who is full
-                    if now == 1:
-                        heappop(heap)
-                    else:
-                        heapreplace(heap, now)
+                if now != k:  # stale: put the provider where its room now belongs
+                    heapreplace(heap, now)
                     continue
                 if decline_mask[i] & needs or (declined and i in declined):
                     if held is None:
                         held = []
                     held.append(heappop(heap))
+                    if not heap:
+                        break
                     continue
                 found = k
                 break
@@ -257,7 +259,7 @@ class _Pool:
         # Room only shrinks, so once a household is too big for the bound, every later
         # household that size or bigger in that community is turned away without a
         # look at the heaps: that is most of a long waitlist.
-        room_bound = {c: -(heap[0] // B) for c, heap in by_comm.items() if heap}
+        room_bound = {c: -(heap[0] // B) for c, heap in by_comm.items()}
         picks = []
         unmatched = []
         for r in ranked:
@@ -302,14 +304,14 @@ class _Pool:
                 how = _ANY
             if found is None:
                 # The top key over-promises if stale, so this stays an upper bound.
-                room_bound[c] = -(everyone[0] // B) if everyone else 0
+                room_bound[c] = max(0, -(everyone[0] // B))
                 unmatched.append(r.id)
                 continue
 
             i = found % B
             before = room[i]
             left = room[i] = before - size
-            cur_key[i] = -left * B + i if left > 0 else 1
+            cur_key[i] = -left * B + i if left > 0 else _FULL
             picks.append((r, i, before, how))
         return picks, unmatched
 
@@ -393,8 +395,7 @@ def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Pro
             if len(asked) == 1:
                 shared = asked  # found through the only language asked for
             else:
-                speaks = spoken[pi]
-                shared = tuple([code for code in asked if code in speaks])
+                shared = tuple(filter(spoken[pi].__contains__, asked))
             text = speaks_cache.get(shared)
             if text is None:
                 text = speaks_cache[shared] = language_reason(place, asked, shared, how)

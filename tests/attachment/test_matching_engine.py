@@ -406,6 +406,12 @@ def test_optional_fields_may_be_null_or_missing(tmp_path):
     ({"providers": [{"id": "P1", "capacity": 1}], "registrations": []}, "providers\\[0\\]"),
     ({"providers": [], "registrations": [dict(reg("R1"), size="2")]}, "'size'"),
     ({"providers": [], "registrations": [dict(reg("R1"), languages="en")]}, "'languages'"),
+    ({"providers": [], "registrations": [dict(reg("R1"), needs=[3])]}, "'needs'"),
+    ({"providers": [], "registrations": [dict(reg("R1"), provider_gender=2)]},
+     "'provider_gender' must be a string or null"),
+    ({"providers": [dict(prov("P1"), capacity=True)], "registrations": []}, "'capacity'"),
+    ({"providers": [], "registrations": [reg("R1"), ["R2"]]},
+     "registrations\\[1\\] must be an object"),
 ])
 def test_a_malformed_instance_is_refused_with_its_place(tmp_path, broken, message):
     path = tmp_path / "INSTANCE.json"
