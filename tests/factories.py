@@ -15,6 +15,17 @@ from registries.phn import make_phn
 _serials = itertools.count(10_000_000)
 
 
+def valid_phns(n: int, start: int) -> list[str]:
+    """The first `n` valid PHNs from serial `start` on (serials without a check digit skipped)."""
+    out, serial = [], start
+    while len(out) < n:
+        phn = make_phn(serial)
+        serial += 1
+        if phn:
+            out.append(phn)
+    return out
+
+
 def next_phn() -> str:
     while True:
         phn = make_phn(next(_serials))

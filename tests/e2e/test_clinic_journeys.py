@@ -7,18 +7,12 @@ from playwright.sync_api import expect
 
 from providers.models import CapacityDeclaration
 from registries.models import PanelEntry
-from registries.phn import make_phn
 from tests.e2e.conftest import login_in_browser
+from tests.factories import valid_phns
 
 
 def _phns(n, start=60_000_000):
-    out, serial = [], start
-    while len(out) < n:
-        p = make_phn(serial)
-        serial += 1
-        if p:
-            out.append(p)
-    return out
+    return valid_phns(n, start)
 
 
 @pytest.mark.django_db(transaction=True)

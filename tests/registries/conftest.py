@@ -1,6 +1,6 @@
 import pytest
 
-from registries.phn import make_phn
+from tests.factories import valid_phns
 
 
 @pytest.fixture(autouse=True)
@@ -9,13 +9,7 @@ def _media(settings, tmp_path):
 
 
 def phn_list(n, start=40_000_000):
-    out, serial = [], start
-    while len(out) < n:
-        p = make_phn(serial)
-        serial += 1
-        if p:
-            out.append(p)
-    return out
+    return valid_phns(n, start)
 
 
 def panel_csv(rows, header="phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit", eol="\n", bom=False):

@@ -8,18 +8,13 @@ from hypothesis import strategies as st
 
 from registries import panel_file
 from registries.phn import make_phn
+from tests.factories import valid_phns
 
 TODAY = datetime.date(2026, 6, 1)
 
 
 def phns(n, start=20_000_000):
-    out, serial = [], start
-    while len(out) < n:
-        p = make_phn(serial)
-        serial += 1
-        if p:
-            out.append(p)
-    return out
+    return valid_phns(n, start)
 
 
 def check(text: str, **kw):
