@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from attachment import roles
 from patients.priority import FACTORS
-from providers.models import CapacityDeclaration, Clinic, ClinicMembership, Delegation, Provider, ProviderClinic
+from providers.models import (
+    CapacityDeclaration,
+    Clinic,
+    ClinicMembership,
+    Delegation,
+    Provider,
+    ProviderClinic,
+)
 from registries.models import Community
 from registries.vocab import NEEDS
 
@@ -180,7 +187,7 @@ def _providers_and_clinics(rng, communities, count, report) -> list[int]:
     needs = [n for n, _ in NEEDS]
     for i in range(count):
         clinic = rng.choice(clinics)
-        langs = ["en"] + ([rng.choices([l for l, _ in LANGUAGE_MIX], [w for _, w in LANGUAGE_MIX])[0]] if rng.random() < 0.35 else [])
+        langs = ["en"] + ([rng.choices([code for code, _ in LANGUAGE_MIX], [w for _, w in LANGUAGE_MIX])[0]] if rng.random() < 0.35 else [])
         providers.append(Provider(
             kind=Provider.Kind.FP if rng.random() < 0.82 else Provider.Kind.NP,
             practitioner_number=f"{base_number + i}",
@@ -253,7 +260,7 @@ def _waitlist(cur, communities, count, report):
     needs_arr = "array_remove(ARRAY[" + ", ".join(
         f"CASE WHEN f_{c} THEN '{factor_needs[c]}' END" for c in FACTOR_RATES if c in factor_needs) + "], NULL)"
     priority = " + ".join(f"(CASE WHEN f_{c} THEN {factor_weights[c]} ELSE 0 END)" for c in FACTOR_RATES)
-    lang_pick = _sql_pick([l for l, w in LANGUAGE_MIX for _ in range(w)], "lr2")
+    lang_pick = _sql_pick([code for code, w in LANGUAGE_MIX for _ in range(w)], "lr2")
     start = cur.execute("SELECT coalesce(max(id), 0) FROM patients_registration").fetchone()[0]
     history = int(count * 0.25)  # attached/withdrawn households: the past the reports look at
     n_total = count + history

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from providers.models import CapacityDeclaration, Clinic, ClinicMembership, Delegation, Provider, ProviderClinic
+from providers.models import (
+    CapacityDeclaration,
+    Clinic,
+    ClinicMembership,
+    Delegation,
+    Provider,
+    ProviderClinic,
+)
 
 
 class ProviderClinicInline(admin.TabularInline):

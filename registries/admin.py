@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from registries.models import PCN, Community, Division, HealthAuthority, PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+from registries.models import (
+    PCN,
+    Community,
+    Division,
+    HealthAuthority,
+    PanelConflict,
+    PanelEntry,
+    PanelUpload,
+    WaitlistFlag,
+)
 
 
 @admin.register(HealthAuthority)

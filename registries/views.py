@@ -10,7 +10,13 @@ from attachment import audit, roles
 from providers import access
 from providers.views import CLINIC_ROLES, _apply_errors
 from registries import selectors, services
-from registries.forms import AddPatientForm, PanelUploadForm, RemovePatientForm, ResolveConflictForm, ResolveFlagForm
+from registries.forms import (
+    AddPatientForm,
+    PanelUploadForm,
+    RemovePatientForm,
+    ResolveConflictForm,
+    ResolveFlagForm,
+)
 from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
 
 PANEL_READERS = CLINIC_ROLES + (roles.COORDINATOR,)

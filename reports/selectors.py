@@ -149,7 +149,7 @@ def waitlist_report(scope):
     per = scope.data["by_community"]
     picked = scope.communities()
     rows, labels, points = [], [], []
-    for label, lo, hi in buckets(scope):
+    for label, _lo, hi in buckets(scope):
         size = sum(per[c]["base"] + sum(per[c]["joins"][: hi + 1]) - sum(per[c]["leaves"][: hi + 1]) for c in picked)
         shown = sup.cell(size)
         rows.append([label, shown])

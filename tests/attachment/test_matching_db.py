@@ -27,7 +27,7 @@ def generate(seed):
     rnd = random.Random(seed)
     communities = [community(name) for name in PLACES]
     providers = []
-    for i in range(14):
+    for _i in range(14):
         home = rnd.choice(communities)
         provider = ProviderFactory(
             clinic=ClinicFactory(community=home),
@@ -40,7 +40,7 @@ def generate(seed):
         declare_capacity(provider, accepting=rnd.random() < 0.9, new_patients=rnd.randint(0, 6))
         providers.append(provider)
     registrations = []
-    for i in range(90):
+    for _i in range(90):
         registrations.append(RegistrationFactory(
             community=rnd.choice(communities),
             household_size=rnd.choice([1, 1, 1, 2, 2, 3, 4]),

@@ -6,7 +6,14 @@ from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registries.phn import is_valid_phn, make_phn, normalize_phn, phn_check_digit, phn_error, validate_phn
+from registries.phn import (
+    is_valid_phn,
+    make_phn,
+    normalize_phn,
+    phn_check_digit,
+    phn_error,
+    validate_phn,
+)
 
 serials = st.integers(min_value=0, max_value=99_999_999)
 valid_phns = serials.map(make_phn).filter(lambda p: p is not None)

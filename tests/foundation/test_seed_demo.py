@@ -2,10 +2,9 @@
 
 import pytest
 from django.core.management import call_command
-
-from attachment.capacity_refresh import recompute_open_capacity
 from django.db.models import Count, Q
 
+from attachment.capacity_refresh import recompute_open_capacity
 from patients.models import Patient, Registration, RegistrationStatusChange
 from patients.priority import compute_priority
 from providers.models import CapacityDeclaration, Provider

@@ -49,7 +49,9 @@ def test_verify_runs_the_same_single_query_whichever_part_is_wrong(django_assert
         verify(new_reference_code(), DOB)
     with django_assert_num_queries(1) as wrong_dob:
         verify(registration.reference_code, datetime.date(1999, 1, 1))
-    normalise = lambda sql: re.sub(r"'[^']*'|\d{4}-\d\d-\d\d", "?", sql)
+    def normalise(sql):
+        return re.sub(r"'[^']*'|\d{4}-\d\d-\d\d", "?", sql)
+
     assert normalise(wrong_code.captured_queries[0]["sql"]) == normalise(wrong_dob.captured_queries[0]["sql"])
 
 

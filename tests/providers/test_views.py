@@ -23,7 +23,7 @@ def test_workspace_lists_only_delegating_providers_with_open_capacity_and_offers
     page = login(client, moa).get(reverse("providers:workspace")).content.decode()
     assert "Amrit Singh" in page and "Olive Other" not in page
     assert 'href="/matching/offers/"' in page
-    assert 'data-testid="open-capacity-%d">7<' % provider.pk in page
+    assert f'data-testid="open-capacity-{provider.pk}">7<' in page
 
 
 @pytest.mark.parametrize("name", ["providers:provider", "providers:capacity", "providers:provider_edit", "providers:delegations"])

@@ -98,7 +98,7 @@ def test_waitlist_series_ends_at_todays_waitlist(seeded, snapshot):
 def test_wait_percentiles_match_percentile_cont_by_hand(seeded, snapshot, thompson):
     today = timezone.localdate()
     people_waiting = []
-    for name, status, registered, changed, size, priority in seeded.registrations:
+    for name, status, registered, _changed, size, _priority in seeded.registrations:
         if name != "Victoria" and status == "waiting":
             people_waiting += [registered] * size
     rows = {r["group"]: r for r in snapshot.data["waits"]

@@ -20,7 +20,7 @@ def test_the_nightly_build_is_scheduled_in_the_database():
 
 @pytest.mark.celery
 def test_snapshot_jobs_run_on_a_real_worker_and_are_idempotent(celery_worker_real, thompson):
-    for i in range(12):
+    for _i in range(12):
         RegistrationFactory(community=community("Kamloops"))
     result = build_division_snapshot.delay(thompson.pk)
     assert result.get(timeout=60)["division"] == thompson.pk

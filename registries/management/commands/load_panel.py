@@ -31,7 +31,7 @@ class Command(BaseCommand):
         try:
             provider = Provider.objects.get(practitioner_number=options["provider"])
         except Provider.DoesNotExist:
-            raise CommandError(f"No provider has practitioner number {options['provider']}.")
+            raise CommandError(f"No provider has practitioner number {options['provider']}.") from None
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
