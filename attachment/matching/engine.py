@@ -210,8 +210,9 @@ class _Pool:
     def run(self, ranked: Iterable[RegistrationItem]):
         """Give each registration, in the order given, its best provider or nothing.
 
-        Returns (picks, unmatched): picks are (registration, provider index, room before
-        the proposal, how it was found); unmatched are registration ids.
+        Returns (proposals, unmatched registration ids, people proposed for), both
+        lists in turn order. Reasons are written at once, while the registration's
+        record is still in the processor's cache.
         """
         B = self.B
         cur_key = self.cur_key
@@ -260,7 +261,10 @@ class _Pool:
         # household that size or bigger in that community is turned away without a
         # look at the heaps: that is most of a long waitlist.
         room_bound = {c: -(heap[0] // B) for c, heap in by_comm.items()}
-        picks = []
+        explain = _explainer(self.providers)
+        provider_ids = [p.id for p in self.providers]
+        proposals = []
+        people = 0
         unmatched = []
         for r in ranked:
             c = r.community
@@ -312,8 +316,9 @@ class _Pool:
             before = room[i]
             left = room[i] = before - size
             cur_key[i] = -left * B + i if left > 0 else _FULL
-            picks.append((r, i, before, how))
-        return picks, unmatched
+            people += size
+            proposals.append(Proposal(r.id, provider_ids[i], explain(r, i, before, how)))
+        return proposals, unmatched, people
 
 
 def _join(words: list[str], last: str) -> str:
@@ -371,24 +376,23 @@ def turn_reason(priority: int, waiting_days: int) -> str:
     return f"Priority {priority}, waiting {waiting_days} {days}"
 
 
-def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Proposal], int]:
-    """Proposals with their reasons, and the number of people they cover.
+def _explainer(providers: Sequence[ProviderSlot]):
+    """A function giving a proposal's reasons: explain(registration, provider index,
+    room before, how it was found) -> list of sentences.
 
     A run repeats the same sentences tens of thousands of times, so each distinct one
     is built once and shared (strings are immutable; every proposal gets its own list).
+    Caches are keyed by plain values or per-place dicts rather than tuples where they
+    can be: building and hashing a tuple key for each proposal costs more than it saves.
     """
     spoken = [frozenset(p.languages) for p in providers]
-    # Keyed by plain values or per-place dicts rather than tuples: building and hashing
-    # a tuple key for every proposal costs more than the lookup saves.
     speaks_cache: dict = {}
     not_spoken_cache: dict = {}
     gender_cache: dict = {}
     room_cache: dict[str, dict[int, str]] = {}
     turn_cache: dict[int, dict[int, str]] = {}
-    proposals = []
-    people = 0
-    for r, pi, before, how in picks:
-        people += r.size
+
+    def explain(r: RegistrationItem, pi: int, before: int, how: int) -> list[str]:
         place = r.community
         asked = tuple(r.languages)
         if how <= _LANG:
@@ -430,8 +434,9 @@ def _proposals(picks: list, providers: Sequence[ProviderSlot]) -> tuple[list[Pro
         if text is None:
             text = by_wait[r.waiting_days] = turn_reason(r.priority, r.waiting_days)
         reasons.append(text)
-        proposals.append(Proposal(r.id, providers[pi].id, reasons))
-    return proposals, people
+        return reasons
+
+    return explain
 
 
 def match(providers: Iterable[ProviderSlot],
@@ -451,8 +456,7 @@ def match(providers: Iterable[ProviderSlot],
         registrations = list(registrations)
         _check_inputs(providers, registrations)
         pool = _Pool(providers)
-        picks, unmatched = pool.run(ranked(registrations))
-        proposals, people = _proposals(picks, pool.providers)
+        proposals, unmatched, people = pool.run(ranked(registrations))
     finally:
         if collecting:
             gc.enable()
