@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -79,6 +80,8 @@ def main(argv=None) -> None:
 
     print(f"Instance: {args.registrations:,} registrations, {args.providers:,} providers, "
           f"{args.communities} communities, seed {args.seed}")
+    print("Machine: {} CPUs, load average {:.2f} {:.2f} {:.2f}".format(
+        os.cpu_count(), *os.getloadavg()))
     instance, gen_s, _ = timed(generate_instance, args.registrations, args.providers,
                                args.communities, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
