@@ -13,18 +13,18 @@ fairness promise hold: nobody is skipped while someone ranked below them is serv
 
 Speed: a registration must not look at every provider. Providers are kept in min-heaps
 per (community), (community, gender), (community, language) and (community, language,
-gender), keyed by a single int that orders by most room left then by provider id. A
-proposal lowers a provider's room, so a fresh key is pushed and the old ones go stale;
-stale keys are recognised (they differ from the provider's current key) and dropped when
-they reach the top. One remaining-room counter per provider is shared by all its heaps,
-so a provider serving several communities can never be over-proposed.
+gender), keyed by a single int that orders by most room left then by provider id, and
+refreshed lazily after a proposal changes a provider's room (see _Pool). One
+remaining-room counter per provider is shared by all its heaps, so a provider serving
+several communities can never be over-proposed. Most of a long waitlist is turned away
+by a per-community bound on the room left, without touching a heap.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
 from operator import attrgetter
@@ -207,12 +207,11 @@ class _Pool:
             mask |= bit
         return mask
 
-    def run(self, ranked: Iterable[RegistrationItem]):
+    def run(self, turns: Iterable[RegistrationItem], explain):
         """Give each registration, in the order given, its best provider or nothing.
 
         Returns (proposals, unmatched registration ids, people proposed for), both
-        lists in turn order. Reasons are written at once, while the registration's
-        record is still in the processor's cache.
+        lists in turn order; ``explain`` writes each proposal's reasons as it is made.
         """
         B = self.B
         cur_key = self.cur_key
@@ -261,12 +260,11 @@ class _Pool:
         # household that size or bigger in that community is turned away without a
         # look at the heaps: that is most of a long waitlist.
         room_bound = {c: -(heap[0] // B) for c, heap in by_comm.items()}
-        explain = _explainer(self.providers)
         provider_ids = [p.id for p in self.providers]
         proposals = []
         people = 0
         unmatched = []
-        for r in ranked:
+        for r in turns:
             c = r.community
             size = r.size
             if size > room_bound.get(c, 0):
@@ -332,21 +330,17 @@ def _names(codes: Sequence[str]) -> list[str]:
 
 
 # The reasons, one sentence per rule, in the order the rules apply. Each is a function
-# of a few small values, so a run builds each distinct sentence once (see _proposals).
+# of a few small values, so a run builds each distinct sentence once (see _explainer).
 
-def language_reason(place: str, asked: Sequence[str], shared: Sequence[str],
-                    how: int) -> str | None:
-    if how in (_LANG_GENDER, _LANG):
-        return "Speaks " + _join(_names(shared), "and")
-    if asked:
-        return f"No eligible provider in {place} with room speaks {_join(_names(asked), 'or')}"
-    return None
+def speaks_reason(shared: Sequence[str]) -> str:
+    return "Speaks " + _join(_names(shared), "and")
 
 
-def gender_reason(place: str, asked: Sequence[str], preference: str | None,
-                  how: int) -> str | None:
-    if preference is None:
-        return None
+def no_language_reason(place: str, asked: Sequence[str]) -> str:
+    return f"No eligible provider in {place} with room speaks {_join(_names(asked), 'or')}"
+
+
+def gender_reason(place: str, asked: Sequence[str], preference: str, how: int) -> str:
     if how in (_LANG_GENDER, _GENDER):
         return f"Provider gender matches preference ({preference})"
     if how == _LANG:
@@ -376,7 +370,7 @@ def turn_reason(priority: int, waiting_days: int) -> str:
     return f"Priority {priority}, waiting {waiting_days} {days}"
 
 
-def _explainer(providers: Sequence[ProviderSlot]):
+def _explainer(providers: Sequence[ProviderSlot], community_names: Mapping[str, str]):
     """A function giving a proposal's reasons: explain(registration, provider index,
     room before, how it was found) -> list of sentences.
 
@@ -393,7 +387,7 @@ def _explainer(providers: Sequence[ProviderSlot]):
     turn_cache: dict[int, dict[int, str]] = {}
 
     def explain(r: RegistrationItem, pi: int, before: int, how: int) -> list[str]:
-        place = r.community
+        community = r.community  # the cache key; its name is looked up only to write
         asked = tuple(r.languages)
         if how <= _LANG:
             if len(asked) == 1:
@@ -402,30 +396,33 @@ def _explainer(providers: Sequence[ProviderSlot]):
                 shared = tuple(filter(spoken[pi].__contains__, asked))
             text = speaks_cache.get(shared)
             if text is None:
-                text = speaks_cache[shared] = language_reason(place, asked, shared, how)
+                text = speaks_cache[shared] = speaks_reason(shared)
             reasons = [text]
         elif asked:
-            key = (place, asked)
+            key = (community, asked)
             text = not_spoken_cache.get(key)
             if text is None:
-                text = not_spoken_cache[key] = language_reason(place, asked, (), how)
+                text = not_spoken_cache[key] = no_language_reason(
+                    community_names.get(community, community), asked)
             reasons = [text]
         else:
             reasons = []
         preference = r.provider_gender
         if preference is not None:
-            key = (preference, how, place if how == _ANY else None,
+            key = (preference, how, community if how == _ANY else None,
                    asked if how == _LANG else None)
             text = gender_cache.get(key)
             if text is None:
-                text = gender_cache[key] = gender_reason(place, asked, preference, how)
+                text = gender_cache[key] = gender_reason(
+                    community_names.get(community, community), asked, preference, how)
             reasons.append(text)
-        by_room = room_cache.get(place)
+        by_room = room_cache.get(community)
         if by_room is None:
-            by_room = room_cache[place] = {}
+            by_room = room_cache[community] = {}
         text = by_room.get(before * 4 + how)  # how is 0..3
         if text is None:
-            text = by_room[before * 4 + how] = room_reason(place, how, before)
+            text = by_room[before * 4 + how] = room_reason(
+                community_names.get(community, community), how, before)
         reasons.append(text)
         by_wait = turn_cache.get(r.priority)
         if by_wait is None:
@@ -439,12 +436,14 @@ def _explainer(providers: Sequence[ProviderSlot]):
     return explain
 
 
-def match(providers: Iterable[ProviderSlot],
-          registrations: Iterable[RegistrationItem]) -> MatchResult:
+def match(providers: Iterable[ProviderSlot], registrations: Iterable[RegistrationItem],
+          community_names: Mapping[str, str] | None = None) -> MatchResult:
     """Propose a provider for as many registrations as the rules allow.
 
-    Proposals and unmatched ids come back in rank order. Raises ValueError on duplicate
-    ids, negative capacity or a household size below 1.
+    Proposals and unmatched ids come back in rank order. ``community_names`` maps the
+    community values used in the inputs (a primary key, say) to the names the reasons
+    should show; values without a name are shown as they are. Raises ValueError on
+    duplicate ids, negative capacity or a household size below 1.
     """
     started = time.perf_counter()
     # The run allocates a few hundred thousand small acyclic objects; letting the cycle
@@ -456,7 +455,8 @@ def match(providers: Iterable[ProviderSlot],
         registrations = list(registrations)
         _check_inputs(providers, registrations)
         pool = _Pool(providers)
-        proposals, unmatched, people = pool.run(ranked(registrations))
+        explain = _explainer(pool.providers, community_names or {})
+        proposals, unmatched, people = pool.run(ranked(registrations), explain)
     finally:
         if collecting:
             gc.enable()

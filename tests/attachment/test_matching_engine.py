@@ -248,6 +248,18 @@ def test_reasons_when_language_outranks_gender_and_when_only_gender_fits():
     }
 
 
+def test_reasons_name_communities_given_by_key():
+    instance = {"providers": [prov("P1", communities=["12"], languages=["en"], capacity=3)],
+                "registrations": [reg("R1", community="12", languages=["ko"])]}
+    result = match([ProviderSlot(**p) for p in instance["providers"]],
+                   [RegistrationItem(**r) for r in instance["registrations"]],
+                   community_names={"12": "Kamloops"})
+    assert result.proposals[0].reasons[:2] == [
+        "No eligible provider in Kamloops with room speaks Korean",
+        "Most room left among eligible providers in Kamloops (3 places)",
+    ]
+
+
 def test_invalid_inputs_are_refused():
     with pytest.raises(ValueError, match="provider ids"):
         run_engine({"providers": [prov("P1"), prov("P1")], "registrations": []})
