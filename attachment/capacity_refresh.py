@@ -7,7 +7,7 @@ that still hold them (sent, accepted by the clinic) or consumed them (attached).
 "Since the declaration" is decided by when the proposal was made: a new declaration
 replaces the count (providers.capacity.declare_capacity), so places taken under the
 old one are not charged to the new one, and giving them back must not add to it
-either (see attachment.services.give_back_places).
+either (see providers.capacity.return_places).
 """
 
 from dataclasses import dataclass, field

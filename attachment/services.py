@@ -35,16 +35,8 @@ class WorkflowError(Exception):
 # --- places -------------------------------------------------------------------
 
 def give_back_places(proposal: Proposal) -> None:
-    """Return a proposal's places to its provider, under the provider's row lock.
-
-    Places taken before the provider's newest declaration were charged to the old one
-    (a declaration resets the count), so they are not added to the new one.
-    """
-    provider = capacity.lock_provider(proposal.provider_id)
-    declared = capacity.latest_declaration(provider)
-    if declared is None or proposal.created_at < declared.declared_at:
-        return
-    capacity.return_places(provider.pk, proposal.places)
+    """Return a proposal's places to its provider (providers.capacity decides how many count)."""
+    capacity.return_places(proposal.provider_id, proposal.places, taken_at=proposal.created_at)
 
 
 # --- matching runs ----------------------------------------------------------------

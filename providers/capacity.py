@@ -32,18 +32,21 @@ def take_places(provider_id: int, places: int) -> Provider:
 
 
 @transaction.atomic
-def return_places(provider_id: int, places: int) -> Provider:
-    """Give places back (a declined or expired offer, a skipped proposal).
+def return_places(provider_id: int, places: int, *, taken_at) -> Provider:
+    """Give back `places` taken at `taken_at` (a declined or expired offer, a skipped proposal).
 
-    Never above what the newest declaration allows: if the provider lowered their
-    capacity meanwhile, the returned places are not resurrected.
+    A declaration resets the count, so places taken before the newest declaration were
+    charged to the old one and are not added to the new one; and never above what the
+    newest declaration allows.
     """
     provider = lock_provider(provider_id)
     declared = latest_declaration(provider)
-    ceiling = declared.new_patients if declared else 0
-    new_value = min(provider.open_capacity + places, ceiling)
-    Provider.objects.filter(pk=provider_id).update(open_capacity=max(new_value, provider.open_capacity))
-    provider.refresh_from_db(fields=["open_capacity"])
+    if declared is None or taken_at < declared.declared_at:
+        return provider
+    new_value = min(provider.open_capacity + places, declared.new_patients)
+    if new_value > provider.open_capacity:
+        Provider.objects.filter(pk=provider_id).update(open_capacity=new_value)
+        provider.open_capacity = new_value
     return provider
 
 
