@@ -97,6 +97,17 @@ def phn_is_valid(phn: str) -> bool:
     return remainder >= 2 and 11 - remainder == d[9] - 48
 
 
+def _name_error(value: str, label: str) -> str | None:
+    """Why a (stripped) name cannot be stored, or None."""
+    if not value:
+        return f"{label} is missing."
+    if len(value) > NAME_MAX:
+        return f"{label} is longer than {NAME_MAX} characters."
+    if not value.isprintable() and CONTROL_RE.search(value):
+        return f"{label} contains a line break or another control character."
+    return None
+
+
 def _date_error(value: str, today: datetime.date, label: str) -> str | None:
     # fromisoformat also takes 20200101 and week dates; the length and dashes pin it to YYYY-MM-DD.
     if len(value) != 10 or value[4] != "-" or value[7] != "-" or not ISO_DATE_RE.match(value):
@@ -203,7 +214,6 @@ def check(data: bytes, *, today: datetime.date | None = None, fast: bool = True)
     append_error = errors.append
     append_row = rows.append
     postal_match = POSTAL_RE.match
-    control = CONTROL_RE.search
     # A panel has some 30,000 distinct birth dates and a few hundred visit dates: each
     # distinct value is judged once (its reason, or None), not parsed again on every row.
     dob_reasons: dict[str, str | None] = {}
@@ -249,25 +259,13 @@ def check(data: bytes, *, today: datetime.date | None = None, fast: bool = True)
                 seen[phn] = line
 
         last_name = record[i_last].strip()
-        if not last_name:
-            append_error(RowError(line, "last_name", "The last name is missing."))
-            bad = True
-        elif len(last_name) > NAME_MAX:
-            append_error(RowError(line, "last_name", f"The last name is longer than {NAME_MAX} characters."))
-            bad = True
-        elif not last_name.isprintable() and control(last_name):
-            append_error(RowError(line, "last_name", "The last name contains a line break or another control character."))
-            bad = True
         first_name = record[i_first].strip()
-        if not first_name:
-            append_error(RowError(line, "first_name", "The first name is missing."))
-            bad = True
-        elif len(first_name) > NAME_MAX:
-            append_error(RowError(line, "first_name", f"The first name is longer than {NAME_MAX} characters."))
-            bad = True
-        elif not first_name.isprintable() and control(first_name):
-            append_error(RowError(line, "first_name", "The first name contains a line break or another control character."))
-            bad = True
+        for column, label, value in (("last_name", "The last name", last_name),
+                                     ("first_name", "The first name", first_name)):
+            reason = _name_error(value, label)
+            if reason:
+                append_error(RowError(line, column, reason))
+                bad = True
 
         dob = record[i_dob].strip()
         if not dob:
