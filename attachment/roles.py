@@ -139,6 +139,6 @@ def revoke_provider(user, provider):
 
 
 def require_division(user, division_id):
-    """Raise 404-style denial when the division is outside the coordinator's scope."""
+    """Refuse (403) a division outside the coordinator's scope."""
     if not coordinator_divisions(user).filter(pk=division_id).exists():
         raise PermissionDenied
