@@ -120,35 +120,34 @@ def _stage(cursor, blocks, *, progress=None, phase_span=(0, 50)) -> None:
     cursor.execute("ANALYZE panel_stage")
 
 
-def row_blocks(rows: list[tuple], chunk_size: int = COPY_CHUNK):
-    total = max(len(rows), 1)
-    for done, text in panel_file.copy_csv_chunks(rows, chunk_size):
-        yield done / total, text
-
-
 def byte_blocks(data: bytes, chunk_size: int):
     total = max(len(data), 1)
     for start in range(0, len(data), chunk_size):
         yield min(start + chunk_size, len(data)) / total, data[start : start + chunk_size]
 
 
-def panel_comparison(provider_id: int, staged: bytes) -> dict:
+def panel_comparison(provider_id: int, phns: bytes) -> dict:
     """How the valid rows stand against the registry: conflicts, already on this panel, on the waitlist.
 
-    `staged` is the valid rows as COPY text (what the load will stream). Only the people the
-    registry already knows come out of the one join; the figures are read from them.
+    `phns` is the line and PHN of each valid row as CSV (CheckResult.phn_csv). Only the people
+    the registry already knows come out of the one join; the figures are read from them.
     """
-    if not staged:
+    if not phns:
         return {"conflict_count": 0, "conflicts": [], "already_on_panel": 0, "on_waitlist": 0}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        _stage(cursor, byte_blocks(staged, COPY_CHUNK * 64))
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.panel_phns")
+        cursor.execute("CREATE TEMP TABLE panel_phns (line integer, phn varchar(10)) ON COMMIT DROP")
+        with cursor.copy("COPY panel_phns (line, phn) FROM STDIN (FORMAT csv)") as copy:
+            for _, block in byte_blocks(phns, 1 << 20):
+                copy.write(block)
+        cursor.execute("ANALYZE panel_phns")
         cursor.execute(
             """
             CREATE TEMP TABLE panel_known ON COMMIT DROP AS
             SELECT s.line, s.phn, e.provider_id,
                    (r.id IS NOT NULL AND r.status IN ('waiting', 'offered')) AS waiting
-              FROM panel_stage s
+              FROM panel_phns s
               JOIN patients_patient p ON p.phn = s.phn
               LEFT JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL
               LEFT JOIN patients_registration r ON r.id = p.registration_id
@@ -168,23 +167,26 @@ def panel_comparison(provider_id: int, staged: bytes) -> dict:
             [provider_id, provider_id],
         )
         conflict_count, already, on_waitlist = cursor.fetchone()
-        cursor.execute("DROP TABLE panel_stage, panel_known")
+        cursor.execute("DROP TABLE panel_phns, panel_known")
     return {"conflict_count": conflict_count, "conflicts": conflicts, "already_on_panel": already, "on_waitlist": on_waitlist}
 
 
-def check_file(provider: Provider, data: bytes, *, timings: dict | None = None) -> tuple[panel_file.CheckResult, dict]:
+def check_file(
+    provider: Provider, data: bytes, *, today: datetime.date | None = None, timings: dict | None = None,
+) -> tuple[panel_file.CheckResult, dict]:
     """Validate a panel file and compare it with the registry. Writes nothing.
 
-    The valid rows are formatted once as COPY text (result.copy_bytes): the comparison
-    stages them, and create_upload stores them for the load.
+    The report keeps the day of the check: the load checks the same bytes again as of that
+    day, so it loads exactly the rows the report promised (a date in the future today is
+    not a good row tomorrow).
     """
     clock = Stopwatch(timings)
-    result = panel_file.check(data)
-    clock.lap("parse and validate")
-    result.copy_bytes = panel_file.copy_text(result.rows).encode()
+    today = today or timezone.localdate()
+    result = panel_file.check(data, today=today)
     report = result.report(max_errors=REPORT_MAX_ERRORS)
-    clock.lap("format rows for COPY")
-    report.update(panel_comparison(provider.pk, result.copy_bytes))
+    report["checked_on"] = today.isoformat()
+    clock.lap("parse and validate")
+    report.update(panel_comparison(provider.pk, result.phn_csv() if result.rows_valid else b""))
     clock.lap("compare with the registry")
     return result, report
 
@@ -200,10 +202,6 @@ def create_upload(
     result, report = checked or check_file(provider, data, timings=timings)
     clock = Stopwatch(timings)
     digest, path = store_file(data)
-    # The valid rows as the check left them, ready for COPY: the load streams them without parsing again.
-    staged = result.copy_bytes if result.copy_bytes is not None else panel_file.copy_text(result.rows).encode()
-    staged_hash, staged_path = store_file(staged, suffix="rows.csv")
-    report["staged"] = {"path": staged_path, "sha256": staged_hash, "rows": result.rows_valid}
     previous = (
         PanelUpload.objects.filter(provider=provider, content_hash=digest, status=PanelUpload.Status.LOADED)
         .order_by("-finished_at")
@@ -228,6 +226,18 @@ def create_upload(
     )
     clock.lap("store file and report")
     return upload
+
+
+def checked_rows(upload: PanelUpload) -> panel_file.CheckResult:
+    """The upload's file checked again as of the day of its report: the rows the report promised."""
+    checked_on = upload.report.get("checked_on")
+    today = datetime.date.fromisoformat(checked_on) if checked_on else timezone.localdate(upload.created_at)
+    result = panel_file.check(read_file(upload), today=today)
+    if result.rows_valid != upload.rows_valid:
+        raise PanelError(
+            f"The file now checks to {result.rows_valid} valid rows, not the {upload.rows_valid} reported; upload it again."
+        )
+    return result
 
 
 # --- decide: load or cancel ---------------------------------------------------------
@@ -418,12 +428,8 @@ def _load_upload(upload_id: int, *, progress, chunk_size: int, timings: dict | N
         if upload.status != PanelUpload.Status.LOADING:
             raise PanelError(f"Upload {upload_id} is {upload.status}, not waiting to load.")
         report_progress(1, "Reading the file")
-        staged = upload.report.get("staged")
-        if staged:
-            # About `chunk_size` rows per block (a staged row is some 60 bytes).
-            blocks = byte_blocks(read_stored(staged["path"], staged["sha256"]), chunk_size * 64)
-        else:
-            blocks = row_blocks(panel_file.check(read_file(upload)).rows, chunk_size)
+        # About `chunk_size` rows per block (a row is some 60 bytes).
+        blocks = byte_blocks(checked_rows(upload).copy_csv(), chunk_size * 64)
         now = timezone.now()
         user_id = upload.load_requested_by_id or upload.uploaded_by_id
         params = {"provider": upload.provider_id, "upload": upload.pk, "user": user_id, "now": now,

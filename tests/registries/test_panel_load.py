@@ -171,6 +171,33 @@ def test_a_file_with_no_valid_rows_cannot_be_loaded(provider, moa):
 
 # Outside a test transaction, as the Celery task runs: the load is then a top-level transaction,
 # and tells the people it added from the people it found.
+def test_the_load_takes_the_rows_the_report_promised_even_a_day_later(provider, moa, monkeypatch):
+    """A last visit dated tomorrow is a bad row on the day of the check and stays out of the load the next day."""
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    a, b = phn_list(2, 41_000_000)
+    data = panel_csv([f"{a},Lee,Mei,1980-01-01,F,,{today}", f"{b},Gill,Raj,1981-02-02,M,,{tomorrow}"])
+    upload = checked_and_loading(provider, data, by=moa)
+    assert (upload.rows_valid, upload.report["errors"][0]["line"]) == (1, 3)
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args: tomorrow)
+    upload = services.load_upload(upload.pk)
+    assert upload.rows_loaded == 1
+    assert list(PanelEntry.objects.values_list("patient__phn", flat=True)) == [a]
+
+
+def test_a_stored_file_that_no_longer_checks_the_same_is_not_loaded(provider, moa):
+    upload = checked_and_loading(provider, panel_csv(good_rows(phn_list(2, 42_000_000))), by=moa)
+    PanelUpload.objects.filter(pk=upload.pk).update(rows_valid=1)
+    with pytest.raises(services.PanelError, match="upload it again"):
+        services.load_upload(upload.pk)
+    assert PanelEntry.objects.count() == 0
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("checks_by_locks", [True, False])
 def test_known_and_new_people_load_the_same_with_or_without_per_row_key_checks(provider, moa, checks_by_locks):

@@ -61,7 +61,6 @@ class Command(BaseCommand):
             report["load"] = upload.report.get("load", {})
             report["upload_id"] = upload.pk
 
-        report.pop("staged", None)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
         else:
