@@ -167,9 +167,7 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(phn__regex=r"^9[0-9]{9}$"), name="patient_phn_format"),
-        ]
+        # The PHN's format and check digit are one CHECK, patient_phn_check_digit (migration 0008).
         indexes = [
             # Only household members have a registration; the people panel uploads add (millions)
             # have none and stay out of this index.
