@@ -98,15 +98,24 @@ def read_file(upload: PanelUpload) -> bytes:
 # --- check -------------------------------------------------------------------
 
 def _stage(cursor, blocks, *, progress=None, phase_span=(0, 50)) -> None:
-    """COPY CSV blocks into a temporary table dropped at commit (or rollback).
+    """COPY the valid rows (CSV blocks) into a temporary table dropped at commit (or rollback).
 
-    `blocks` yields (fraction done, text or bytes); progress is reported between blocks.
+    Each row draws a patient id from the patients' own sequence as it is copied: a person new
+    to the registry is inserted with it, and their panel entry refers to it, with no second
+    look-up. RESOLVE_SQL puts the registry's id in place for people it already knows (the
+    numbers drawn for them are left unused). `blocks` yields (fraction done, text or bytes);
+    progress is reported between blocks.
     """
     # ON COMMIT DROP alone is not enough when the caller's transaction is still open (nested atomic).
-    cursor.execute("DROP TABLE IF EXISTS pg_temp.panel_stage, pg_temp.panel_ids")
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.panel_stage")
+    cursor.execute("SELECT pg_get_serial_sequence('patients_patient', 'id')")
+    sequence = cursor.fetchone()[0]
     cursor.execute(
         "CREATE TEMP TABLE panel_stage (line integer, phn varchar(10), last_name text, first_name text,"
-        " date_of_birth date, gender varchar(1), postal_code varchar(7), last_visit date) ON COMMIT DROP"
+        " date_of_birth date, gender varchar(1), postal_code varchar(7), last_visit date,"
+        " patient_id bigint NOT NULL DEFAULT nextval(%s::regclass), known boolean NOT NULL DEFAULT false,"
+        " registration_id bigint) ON COMMIT DROP",
+        [sequence],
     )
     low, high = phase_span
     with cursor.copy(
@@ -117,7 +126,6 @@ def _stage(cursor, blocks, *, progress=None, phase_span=(0, 50)) -> None:
             copy.write(block)
             if progress:
                 progress(int(low + (high - low) * fraction), f"Staging rows ({fraction:.0%})")
-    cursor.execute("ANALYZE panel_stage")
 
 
 def byte_blocks(data: bytes, chunk_size: int):
@@ -285,52 +293,53 @@ def mark_failed(upload_id: int, error: str) -> None:
 
 # --- load ----------------------------------------------------------------------
 
-# Each statement is one set-based pass; they run in this order inside the load's transaction.
-# Existing people keep the details the registry already has; the file only adds new ones.
-# A plain INSERT of the anti-join, in PHN order (index locality), instead of ON CONFLICT,
-# whose speculative insertion costs a second index probe per row. A PHN someone else
-# commits meanwhile is a unique violation: load_upload then runs the whole load again.
+# Each statement is one set-based pass over panel_stage; they run in this order inside the
+# load's transaction. Existing people keep the details the registry already has; the file only
+# adds new ones. A person someone else adds or attaches while the load runs is a unique
+# violation: load_upload then runs the whole load again, and finds them.
+#
+# The people of the file the registry already knows (their staged patient id becomes theirs).
+RESOLVE_SQL = """
+    UPDATE panel_stage s SET patient_id = p.id, known = true, registration_id = p.registration_id
+      FROM patients_patient p
+     WHERE p.phn = s.phn
+"""
+# The new people, with the ids they drew, in PHN order (index locality). A plain INSERT, not
+# ON CONFLICT, whose speculative insertion costs a second index probe per row.
 PATIENTS_SQL = """
-    INSERT INTO patients_patient (phn, first_name, last_name, date_of_birth, gender, postal_code,
+    INSERT INTO patients_patient (id, phn, first_name, last_name, date_of_birth, gender, postal_code,
                                   is_primary_contact, created_at)
-    SELECT s.phn, s.first_name, s.last_name, s.date_of_birth, coalesce(s.gender, ''),
+    SELECT s.patient_id, s.phn, s.first_name, s.last_name, s.date_of_birth, coalesce(s.gender, ''),
            coalesce(s.postal_code, ''), false, %(now)s
       FROM panel_stage s
-     WHERE NOT EXISTS (SELECT 1 FROM patients_patient p WHERE p.phn = s.phn)
+     WHERE NOT s.known
      ORDER BY s.phn
 """
-# Every person of the file, once. `known`: the row was not written by this transaction (a row
-# written in a savepoint counts as known too, which only costs a lock, never a missed one).
-RESOLVE_SQL = """
-    CREATE TEMP TABLE panel_ids ON COMMIT DROP AS
-    SELECT p.id AS patient_id, p.registration_id, s.last_visit, p.xmin <> pg_current_xact_id()::xid AS known
-      FROM panel_stage s JOIN patients_patient p ON p.phn = s.phn
-"""
 LAST_VISITS_SQL = """
-    UPDATE registries_panelentry e SET last_visit = i.last_visit
-      FROM panel_ids i
-     WHERE e.patient_id = i.patient_id AND e.provider_id = %(provider)s AND e.ended_at IS NULL
-       AND i.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < i.last_visit)
+    UPDATE registries_panelentry e SET last_visit = s.last_visit
+      FROM panel_stage s
+     WHERE s.known AND e.patient_id = s.patient_id AND e.provider_id = %(provider)s AND e.ended_at IS NULL
+       AND s.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < s.last_visit)
 """
 CONFLICTS_SQL = """
     INSERT INTO registries_panelconflict (patient_id, existing_entry_id, claiming_provider_id, upload_id,
                                           claimed_last_visit, created_at, resolution, resolution_note)
-    SELECT i.patient_id, e.id, %(provider)s, %(upload)s, i.last_visit, %(now)s, '', ''
-      FROM panel_ids i
-      JOIN registries_panelentry e ON e.patient_id = i.patient_id AND e.ended_at IS NULL
-     WHERE e.provider_id <> %(provider)s
+    SELECT s.patient_id, e.id, %(provider)s, %(upload)s, s.last_visit, %(now)s, '', ''
+      FROM panel_stage s
+      JOIN registries_panelentry e ON e.patient_id = s.patient_id AND e.ended_at IS NULL
+     WHERE s.known AND e.provider_id <> %(provider)s
     ON CONFLICT (patient_id, claiming_provider_id) WHERE resolved_at IS NULL DO NOTHING
 """
-# Plain INSERT in patient order, not ON CONFLICT (see PATIENTS_SQL); a person attached by someone
-# else meanwhile is a unique violation and the statement is run again.
+# In patient order (index locality). People this load added have no entry yet: only people the
+# registry knew are looked up. A plain INSERT (see PATIENTS_SQL).
 ENTRIES_SQL = """
     INSERT INTO registries_panelentry (patient_id, provider_id, since, source, last_visit, created_at,
                                        created_by_id, end_reason)
-    SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
-      FROM panel_ids i
-     WHERE NOT EXISTS (SELECT 1 FROM registries_panelentry e
-                        WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
-     ORDER BY i.patient_id
+    SELECT s.patient_id, %(provider)s, %(today)s, 'upload', s.last_visit, %(now)s, %(user)s, ''
+      FROM panel_stage s
+     WHERE NOT s.known
+        OR NOT EXISTS (SELECT 1 FROM registries_panelentry e WHERE e.patient_id = s.patient_id AND e.ended_at IS NULL)
+     ORDER BY s.patient_id
 """
 # The same, when the per-row foreign key checks are off (_key_checks_by_load): people who
 # were already in the registry get an entry only once their row is locked FOR KEY SHARE, as the
@@ -338,26 +347,26 @@ ENTRIES_SQL = """
 # load added are invisible to everyone else until then.
 ENTRIES_LOCKED_SQL = """
     WITH locked AS (
-        SELECT p.id FROM patients_patient p JOIN panel_ids i ON i.patient_id = p.id
-         WHERE i.known AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
+        SELECT p.id FROM patients_patient p JOIN panel_stage s ON s.patient_id = p.id
+         WHERE s.known AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
                                         WHERE e.patient_id = p.id AND e.ended_at IS NULL)
            FOR KEY SHARE OF p
     )
     INSERT INTO registries_panelentry (patient_id, provider_id, since, source, last_visit, created_at,
                                        created_by_id, end_reason)
-    SELECT i.patient_id, %(provider)s, %(today)s, 'upload', i.last_visit, %(now)s, %(user)s, ''
-      FROM panel_ids i
-     WHERE (NOT i.known OR i.patient_id IN (SELECT id FROM locked))
-       AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
-                        WHERE e.patient_id = i.patient_id AND e.ended_at IS NULL)
-     ORDER BY i.patient_id
+    SELECT s.patient_id, %(provider)s, %(today)s, 'upload', s.last_visit, %(now)s, %(user)s, ''
+      FROM panel_stage s
+     WHERE NOT s.known
+        OR (s.patient_id IN (SELECT id FROM locked)
+            AND NOT EXISTS (SELECT 1 FROM registries_panelentry e WHERE e.patient_id = s.patient_id AND e.ended_at IS NULL))
+     ORDER BY s.patient_id
 """
 FLAGS_SQL = """
     INSERT INTO registries_waitlistflag (patient_id, registration_id, division_id, provider_id, upload_id,
                                          created_at, resolution_note)
-    SELECT i.patient_id, r.id, r.division_id, %(provider)s, %(upload)s, %(now)s, ''
-      FROM panel_ids i JOIN patients_registration r ON r.id = i.registration_id
-     WHERE i.registration_id IS NOT NULL AND r.status IN ('waiting', 'offered')
+    SELECT s.patient_id, r.id, r.division_id, %(provider)s, %(upload)s, %(now)s, ''
+      FROM panel_stage s JOIN patients_registration r ON r.id = s.registration_id
+     WHERE s.known AND r.status IN ('waiting', 'offered')
     ON CONFLICT (patient_id, provider_id) WHERE resolved_at IS NULL DO NOTHING
 """
 # Per table, the foreign keys whose per-row checks the load makes redundant: a panel entry's
@@ -440,6 +449,10 @@ def _load_upload(upload_id: int, *, progress, chunk_size: int, timings: dict | N
             clock.lap("read")
             _stage(cursor, blocks, progress=report_progress, phase_span=(2, 40))
             clock.lap("stage")
+            report_progress(41, "Finding the people the registry knows")
+            cursor.execute(RESOLVE_SQL)
+            cursor.execute("ANALYZE panel_stage")
+            clock.lap("resolve")
             report_progress(42, "Adding new patients")
             patients_by_load = _key_checks_by_load(cursor, "patients_patient")
             if patients_by_load:
@@ -449,10 +462,6 @@ def _load_upload(upload_id: int, *, progress, chunk_size: int, timings: dict | N
             if patients_by_load:
                 cursor.execute("SET LOCAL session_replication_role = origin")
             clock.lap("patients")
-            report_progress(65, "Matching patients")
-            cursor.execute(RESOLVE_SQL)
-            cursor.execute("ANALYZE panel_ids")
-            clock.lap("resolve")
             report_progress(70, "Updating last visits")
             cursor.execute(LAST_VISITS_SQL, params)
             figures["last_visits"] = cursor.rowcount
@@ -475,7 +484,7 @@ def _load_upload(upload_id: int, *, progress, chunk_size: int, timings: dict | N
             report_progress(95, "Flagging patients on the waitlist")
             cursor.execute(FLAGS_SQL, params)
             figures["flags"] = cursor.rowcount
-            cursor.execute("DROP TABLE panel_stage, panel_ids")
+            cursor.execute("DROP TABLE panel_stage")
             clock.lap("flags")
         report = dict(upload.report)
         report["load"] = {
