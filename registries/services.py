@@ -388,12 +388,13 @@ def _key_checks_by_load(cursor, table: str) -> bool:
     are locked FOR KEY SHARE in one statement), the provider and the user rows are locked
     once, and new patients have no registration. `session_replication_role = replica`
     turns off exactly the triggers not marked ENABLE ALWAYS (CHECK and UNIQUE still apply),
-    so it is used only when the role may set it and the table has no such trigger other
-    than the checks of those keys; otherwise the ordinary triggers run.
+    so it is used only when the role may set it (a superuser, or a role granted
+    `SET ON PARAMETER session_replication_role`, PostgreSQL 15+) and the table has no such
+    trigger other than the checks of those keys; otherwise the ordinary triggers run.
     """
     cursor.execute(
         """
-        SELECT current_setting('is_superuser') = 'on',
+        SELECT has_parameter_privilege('session_replication_role', 'SET'),
                (SELECT count(*) FROM pg_trigger t
                  WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'A'),
                (SELECT coalesce(array_agg(a.attname::text), '{}')
@@ -402,8 +403,8 @@ def _key_checks_by_load(cursor, table: str) -> bool:
         """,
         [table, table],
     )
-    superuser, other_triggers, fk_columns = cursor.fetchone()
-    return bool(superuser) and other_triggers == 0 and set(fk_columns) <= KEY_CHECKS_DONE_BY_LOAD[table]
+    may_set, other_triggers, fk_columns = cursor.fetchone()
+    return bool(may_set) and other_triggers == 0 and set(fk_columns) <= KEY_CHECKS_DONE_BY_LOAD[table]
 
 
 def load_upload(upload_id: int, *, progress=None, chunk_size: int = COPY_CHUNK, timings: dict | None = None,

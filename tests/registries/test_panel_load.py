@@ -237,3 +237,35 @@ def test_known_and_new_people_load_the_same_with_or_without_per_row_key_checks(p
             " WHERE p.id IS NULL OR v.id IS NULL OR (e.created_by_id IS NOT NULL AND u.id IS NULL)"
         )
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("granted", [True, False])
+def test_a_role_that_is_not_superuser_loads_with_or_without_the_replication_role_grant(provider, moa, granted):
+    """Deployments run as an ordinary role: granted SET on session_replication_role it skips the
+    per-row key checks as a superuser does; without the grant the ordinary checks run. Both load."""
+    import uuid
+
+    role = f"attach_loader_{uuid.uuid4().hex[:12]}"
+    known = PatientFactory(phn=phn_list(1, start=43_000_000)[0])
+    new = phn_list(2, start=44_000_000)
+    upload = checked_and_loading(provider, panel_csv(good_rows(new) + [f"{known.phn},Other,Name,1980-05-17,,,"]), by=moa)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        if granted:
+            cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
+        cursor.execute(f"SET ROLE {role}")
+        try:
+            assert [services._key_checks_by_load(cursor, t) for t in ("registries_panelentry", "patients_patient")] == [granted] * 2
+            services.load_upload(upload.pk)
+        finally:
+            cursor.execute("RESET ROLE")
+            if granted:
+                cursor.execute(f"REVOKE SET ON PARAMETER session_replication_role FROM {role}")
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    on_panel = set(PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).values_list("patient__phn", flat=True))
+    assert on_panel == {*new, known.phn}
