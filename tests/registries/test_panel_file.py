@@ -167,11 +167,14 @@ def test_the_column_wise_phn_check_agrees_with_the_row_check(values):
     assert valid == [panel_file.phn_is_valid(v) for v in values]
 
 
-def test_header_only_and_trailing_blank_lines():
+def test_odd_shapes_read_the_same_in_both_lanes():
+    """Header only, blank lines at the end, old Mac line ends, no final line end, rows with a field too many or too few."""
     header = "phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit"
-    a = phns(1, 61_000_000)[0]
+    a, b = phns(2, 61_000_000)
     for text in (header, header + "\r\n", header + "\n\n", f"{header}\n{a},Lee,Mei,1980-01-01,,,\n\n",
-                 f"{header}\r{a},Lee,Mei,1980-01-01,,,\r", f"{header}\n{a},Lee,Mei,1980-01-01,,,"):
+                 f"{header}\r{a},Lee,Mei,1980-01-01,,,\r", f"{header}\n{a},Lee,Mei,1980-01-01,,,",
+                 f"{header}\n{a},Lee,Mei,1980-01-01,F,,,\n{b},Gill,Raj,1981-01-01,M,\n",
+                 f"{header}\n{a},Lee,Mei,1980-01-01,F,\n{b},Gill,Raj,1981-01-01,M,,,\n"):
         assert _outcome(check(text)) == _outcome(check(text, fast=False)), repr(text)
 
 
