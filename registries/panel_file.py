@@ -51,12 +51,7 @@ class RowError:
 
 
 # The valid rows: one column per field of a row tuple, in the COPY column order of the staging table.
-FRAME_SCHEMA = {
-    "line": pl.Int64, "phn": pl.String, "last_name": pl.String, "first_name": pl.String,
-    "date_of_birth": pl.String, "gender": pl.String, "postal_code": pl.String, "last_visit": pl.String,
-}
-# Empty in the file, NULL in the database.
-OPTIONAL_FIELDS = ("gender", "postal_code", "last_visit")
+FRAME_SCHEMA = {"line": pl.Int64, **{column: pl.String for column in COLUMNS}}
 
 
 def rows_frame(rows: list[tuple]) -> pl.DataFrame:
@@ -90,7 +85,7 @@ class CheckResult:
 
     def copy_csv(self) -> bytes:
         """The valid rows as CSV for `COPY ... (FORMAT csv)`; an empty gender, postal code or last visit becomes NULL."""
-        nulls = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in OPTIONAL_FIELDS]
+        nulls = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in OPTIONAL_COLUMNS]
         return self.frame.with_columns(nulls).write_csv(include_header=False).encode()
 
     def phn_csv(self) -> bytes:
