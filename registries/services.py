@@ -74,25 +74,21 @@ def get_progress(upload_id: int) -> dict:
 
 # --- storage -------------------------------------------------------------------
 
-def store_file(data: bytes, suffix: str = "csv") -> tuple[str, str]:
+def store_file(data: bytes) -> tuple[str, str]:
     """Keep the file once per content; the load reads exactly the bytes that were checked."""
     digest = hashlib.sha256(data).hexdigest()
-    path = f"panel_uploads/{digest[:2]}/{digest}.{suffix}"
+    path = f"panel_uploads/{digest[:2]}/{digest}.csv"
     if not default_storage.exists(path):
         path = default_storage.save(path, ContentFile(data))
     return digest, path
 
 
-def read_stored(path: str, digest: str) -> bytes:
-    with default_storage.open(path, "rb") as fh:
+def read_file(upload: PanelUpload) -> bytes:
+    with default_storage.open(upload.stored_path, "rb") as fh:
         data = fh.read()
-    if hashlib.sha256(data).hexdigest() != digest:
+    if hashlib.sha256(data).hexdigest() != upload.content_hash:
         raise PanelError("The stored panel file no longer matches what was checked.")
     return data
-
-
-def read_file(upload: PanelUpload) -> bytes:
-    return read_stored(upload.stored_path, upload.content_hash)
 
 
 # --- check -------------------------------------------------------------------
@@ -194,7 +190,7 @@ def check_file(
     report = result.report(max_errors=REPORT_MAX_ERRORS)
     report["checked_on"] = today.isoformat()
     clock.lap("parse and validate")
-    report.update(panel_comparison(provider.pk, result.phn_csv() if result.rows_valid else b""))
+    report.update(panel_comparison(provider.pk, result.phn_csv()))
     clock.lap("compare with the registry")
     return result, report
 
