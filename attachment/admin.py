@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from attachment.models import AuditEvent, JobRun
+from attachment.core.models import AuditEvent, JobRun
 
 
 @admin.register(AuditEvent)

@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "attachment.middleware.RequireStaffMFAMiddleware",
+    "attachment.core.middleware.RequireStaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "attachment.urls"
@@ -79,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "attachment.context_processors.roles",
+                "attachment.core.context_processors.roles",
             ],
         },
     },
@@ -120,7 +120,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Staff accounts are made by administrators; nobody signs up for a staff account.
-ACCOUNT_ADAPTER = "attachment.accounts.StaffOnlyAccountAdapter"
+ACCOUNT_ADAPTER = "attachment.core.accounts.StaffOnlyAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("patients.urls")),
     path("clinic/", include("providers.urls")),
     path("panels/", include("registries.urls")),
-    path("matching/", include("attachment.workflow_urls")),
-    path("offer/", include("attachment.offer_urls")),
+    path("matching/", include("attachment.workflow.urls")),
+    path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),
 ]

@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from attachment import roles
+from attachment.core import roles
 
 
 def home(request):

@@ -126,14 +126,6 @@ def _for_display(rows, now):
     return rows
 
 
-def registration_for(user_divisions, pk: int) -> Registration | None:
-    return (
-        Registration.objects.filter(division__in=user_divisions, pk=pk)
-        .select_related("community", "division", "entered_by")
-        .first()
-    )
-
-
 def registration_detail(registration: Registration) -> dict:
     return {
         "members": list(registration.members.order_by("-is_primary_contact", "id")),

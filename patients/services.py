@@ -12,7 +12,8 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from attachment import audit
+from attachment.core import audit
+from attachment.core.errors import DomainError
 from patients.models import (
     ContactNote,
     Patient,
@@ -35,7 +36,7 @@ ALLOWED = {
 }
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(DomainError):
     pass
 
 

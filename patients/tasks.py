@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from attachment.jobs import tracked
+from attachment.core.jobs import tracked
 from patients import services
 
 

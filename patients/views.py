@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
-from attachment import audit, roles
+from attachment.core import access, audit, errors, roles
 from patients import selectors, services
 from patients.forms import (
     ContactNoteForm,
@@ -211,18 +211,10 @@ def status_lookup(request):
 # --- coordinators -------------------------------------------------------------------------
 
 
-def _scoped(request, pk) -> Registration:
-    registration = selectors.registration_for(roles.coordinator_divisions(request.user), pk)
-    if registration is None:
-        # Another division's registration is indistinguishable from one that does not exist.
-        raise Http404("No such registration")
-    return registration
-
-
 @roles.role_required(roles.COORDINATOR)
 def waitlist(request):
     """The coordinator's workspace: the waitlist of their divisions, searched, filtered, sorted."""
-    divisions = list(roles.coordinator_divisions(request.user))
+    divisions = list(access.coordinator_divisions(request.user))
     form = WaitlistFilterForm(request.GET or None, divisions=divisions)
     query = selectors.WaitlistQuery()
     if form.is_bound and form.is_valid():
@@ -276,7 +268,7 @@ def _detail_context(registration, **forms) -> dict:
 
 @roles.role_required(roles.COORDINATOR)
 def registration_detail(request, pk):
-    registration = _scoped(request, pk)
+    registration = access.registration_to_read(request.user, pk)
     audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
     return render(request, "patients/registration_detail.html", _detail_context(registration))
 
@@ -290,7 +282,7 @@ def _detail_with_errors(request, registration, **forms):
 @require_POST
 @roles.role_required(roles.COORDINATOR)
 def add_note(request, pk):
-    registration = _scoped(request, pk)
+    registration = access.registration_to_read(request.user, pk)
     form = ContactNoteForm(request.POST)
     if not form.is_valid():
         return _detail_with_errors(request, registration, note_form=form)
@@ -320,14 +312,14 @@ def mark_ineligible(request, pk):
 
 
 def _close(request, pk, form_class, action, form_name, done):
-    registration = _scoped(request, pk)
+    registration = access.registration_to_read(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         return _detail_with_errors(request, registration, **{form_name: form})
     try:
         action(registration, reason=form.reason_text(), by=request.user, request=request)
     except services.InvalidTransition as exc:
-        messages.error(request, str(exc))
+        errors.flash(request, exc)
     else:
         messages.success(request, done)
     return redirect("patients:registration", pk=pk)
@@ -336,7 +328,7 @@ def _close(request, pk, form_class, action, form_name, done):
 @require_POST
 @roles.role_required(roles.COORDINATOR)
 def override_priority(request, pk):
-    registration = _scoped(request, pk)
+    registration = access.registration_to_read(request.user, pk)
     form = PriorityOverrideForm(request.POST)
     if not form.is_valid():
         return _detail_with_errors(request, registration, override_form=form)
@@ -349,8 +341,8 @@ def override_priority(request, pk):
 @roles.role_required(roles.COORDINATOR)
 def edit_registration(request, pk):
     """Correct a registration's details (audited with the field diffs)."""
-    registration = _scoped(request, pk)
-    divisions = roles.coordinator_divisions(request.user)
+    registration = access.registration_to_read(request.user, pk)
+    divisions = access.coordinator_divisions(request.user)
     communities = Community.objects.filter(division__in=divisions)
     members = list(registration.members.order_by("-is_primary_contact", "id"))
     if request.method == "POST":
@@ -403,7 +395,7 @@ def edit_registration(request, pk):
 @roles.role_required(roles.COORDINATOR)
 def staff_register(request):
     """Enter a registration for somebody who phoned in (source=staff, entered_by=the coordinator)."""
-    communities = Community.objects.filter(division__in=roles.coordinator_divisions(request.user))
+    communities = Community.objects.filter(division__in=access.coordinator_divisions(request.user))
 
     def done(request, registration, created):
         if created:
@@ -426,7 +418,7 @@ def call_list(request):
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    divisions = list(roles.coordinator_divisions(request.user))
+    divisions = list(access.coordinator_divisions(request.user))
     rows, has_next = selectors.call_list(divisions, page=page)
     audit.record(user=request.user, action="view", object_type="patients.Registration", request=request,
                  summary=f"Reminder call list, page {page} ({len(rows)} households)")

@@ -8,11 +8,12 @@ Every change goes through these functions, which lock the provider row
 from django.db import transaction
 from django.db.models import F
 
-from attachment import audit
+from attachment.core import audit
+from attachment.core.errors import DomainError
 from providers.models import CapacityDeclaration, Provider
 
 
-class NoCapacity(Exception):
+class NoCapacity(DomainError):
     """The provider has fewer open places than the household needs."""
 
 

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from attachment import audit, roles
+from attachment.core import audit, roles
+from attachment.core.errors import DomainError
 from providers.models import Clinic, ClinicMembership, Delegation, Provider
 
 PROFILE_FIELDS = ["kind", "practitioner_number", "first_name", "last_name", "gender", "languages", "declines_needs"]
@@ -18,7 +19,7 @@ CLINIC_FIELDS = [
 ]
 
 
-class DelegationError(ValidationError):
+class DelegationError(DomainError):
     pass
 
 

@@ -6,29 +6,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from attachment import roles
-from providers import access, selectors, services
+from attachment.core import access, errors, roles
+from providers import selectors, services
 from providers.capacity import declare_capacity
 from providers.forms import CapacityForm, ClinicForm, EndorseForm, ProviderProfileForm, StaffForm
 from providers.models import ClinicMembership, Delegation
 from registries.vocab import NEED_NAMES, language_name
 
-CLINIC_ROLES = (roles.MOA, roles.PROVIDER, roles.CLINIC_LEAD)
-READ_ROLES = CLINIC_ROLES + (roles.COORDINATOR, roles.ADMINISTRATOR)
+READ_ROLES = roles.CLINIC_ROLES + (roles.COORDINATOR, roles.ADMINISTRATOR)
 OFFERS_INBOX = "/matching/offers/"  # the offer workflow's page, linked by path (another slice owns it)
 
 
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def workspace(request):
     """The clinic workspace: the providers this person acts for, and what needs their attention."""
     providers = list(selectors.providers_with_clinics(access.acting_providers(request.user)))
@@ -39,7 +28,7 @@ def workspace(request):
         "providers": providers,
         "pending": selectors.pending_endorsements(request.user),
         "my_delegations": selectors.my_delegations(request.user),
-        "clinics": roles.managed_clinics(request.user),
+        "clinics": access.managed_clinics(request.user),
         "offers_inbox": OFFERS_INBOX,
     })
 
@@ -60,7 +49,7 @@ def provider_detail(request, pk):
     })
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def provider_edit(request, pk):
     provider = access.provider_to_act_for(request.user, pk)
     initial = {
@@ -76,14 +65,14 @@ def provider_edit(request, pk):
         try:
             services.update_provider_profile(provider, data=data, communities=communities, by=request.user, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors.to_form(form, exc)
         else:
             messages.success(request, "The profile is saved.")
             return redirect("providers:provider", pk=provider.pk)
     return render(request, "providers/provider_form.html", {"provider": provider, "form": form})
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def capacity(request, pk):
     provider = access.provider_to_act_for(request.user, pk)
     latest = selectors.capacity_history(provider, limit=1)
@@ -108,7 +97,7 @@ def capacity(request, pk):
     })
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def delegations(request, pk):
     provider = access.provider_to_act_for(request.user, pk)
     is_self = provider.user_id == request.user.pk
@@ -120,7 +109,7 @@ def delegations(request, pk):
             try:
                 services.endorse(provider, form.cleaned_data["delegate"], by=request.user, request=request)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                errors.to_form(form, exc)
             else:
                 messages.success(request, "Endorsement sent; it takes effect when the staff member accepts.")
                 return redirect("providers:delegations", pk=provider.pk)
@@ -130,20 +119,20 @@ def delegations(request, pk):
 
 
 @require_POST
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def delegation_accept(request, pk):
     delegation = get_object_or_404(Delegation, pk=pk, delegate=request.user)
     try:
         services.accept(delegation, by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors.flash(request, exc)
     else:
         messages.success(request, f"You now act for {delegation.provider}.")
     return redirect("providers:workspace")
 
 
 @require_POST
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def delegation_end(request, pk):
     delegation = get_object_or_404(Delegation, pk=pk)
     if request.user.pk not in (delegation.delegate_id, delegation.provider.user_id):
@@ -151,7 +140,7 @@ def delegation_end(request, pk):
     try:
         services.end(delegation, by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors.flash(request, exc)
     else:
         messages.success(request, "The delegation has ended; access was removed.")
     if delegation.provider.user_id == request.user.pk:
@@ -163,7 +152,7 @@ def delegation_end(request, pk):
 def clinic_detail(request, pk):
     clinic = access.clinic_to_read(request.user, pk)
     providers, staff = selectors.clinic_detail(clinic)
-    can_manage = roles.managed_clinics(request.user).filter(pk=clinic.pk).exists()
+    can_manage = access.managed_clinics(request.user).filter(pk=clinic.pk).exists()
     from providers.forms import WEEKDAYS
 
     hours = [(name, (clinic.hours or {}).get(code, "")) for code, name in WEEKDAYS]
@@ -184,7 +173,7 @@ def clinic_edit(request, pk):
         try:
             services.update_clinic(clinic, data=data, by=request.user, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors.to_form(form, exc)
         else:
             messages.success(request, "The clinic page is saved.")
             return redirect("providers:clinic", pk=clinic.pk)
@@ -201,7 +190,7 @@ def clinic_staff_add(request, pk):
             services.add_staff(clinic, form.cleaned_data["user"], role=form.cleaned_data["role"], by=request.user,
                                request=request)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            errors.flash(request, exc)
         else:
             messages.success(request, "Staff member added.")
     else:

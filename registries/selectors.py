@@ -5,7 +5,7 @@ import json
 
 from django.db.models import Q
 
-from providers.access import providers_in_divisions
+from attachment.core.access import providers_in_divisions
 from registries.models import PanelConflict, PanelEntry, WaitlistFlag
 from registries.phn import normalize_phn
 

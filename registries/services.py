@@ -19,13 +19,13 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from attachment import audit
+from attachment.core import audit
+from attachment.core.errors import DomainError
 from patients.models import Patient, Registration
 from providers.models import Provider
 from registries import panel_file
@@ -40,7 +40,7 @@ REPORT_MAX_ERRORS = 20_000
 REPORT_MAX_CONFLICTS = 2_000
 
 
-class PanelError(ValidationError):
+class PanelError(DomainError):
     """A panel change that cannot be made, with a reason a person can act on."""
 
 

@@ -6,9 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from attachment import audit, roles
-from providers import access
-from providers.views import CLINIC_ROLES, _apply_errors
+from attachment.core import access, audit, errors, roles
 from registries import selectors, services
 from registries.forms import (
     AddPatientForm,
@@ -17,9 +15,9 @@ from registries.forms import (
     ResolveConflictForm,
     ResolveFlagForm,
 )
-from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+from registries.models import PanelConflict, PanelEntry, WaitlistFlag
 
-PANEL_READERS = CLINIC_ROLES + (roles.COORDINATOR,)
+PANEL_READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
 
 
 @roles.role_required(*PANEL_READERS)
@@ -43,7 +41,7 @@ def panel(request, provider_pk):
     })
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def panel_add(request, provider_pk):
     provider = access.provider_to_act_for(request.user, provider_pk)
     form = AddPatientForm(request.POST or None)
@@ -51,7 +49,7 @@ def panel_add(request, provider_pk):
         try:
             result = services.add_patient(provider, **form.cleaned_data, by=request.user, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors.to_form(form, exc)
         else:
             if result.conflict:
                 messages.warning(request, "This patient is on another provider's panel. The claim was sent to the "
@@ -64,7 +62,7 @@ def panel_add(request, provider_pk):
     return render(request, "registries/panel_add.html", {"provider": provider, "form": form})
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def panel_remove(request, entry_pk):
     entry = get_object_or_404(PanelEntry.objects.select_related("patient", "provider"), pk=entry_pk, ended_at__isnull=True)
     provider = access.provider_to_act_for(request.user, entry.provider_id)
@@ -73,14 +71,14 @@ def panel_remove(request, entry_pk):
         try:
             services.remove_patient(entry, reason=form.reason_text(), by=request.user, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors.to_form(form, exc)
         else:
             messages.success(request, f"{entry.patient} has left the panel. The entry is kept with the reason.")
             return redirect("registries:panel", provider_pk=provider.pk)
     return render(request, "registries/panel_remove.html", {"provider": provider, "entry": entry, "form": form})
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def upload_new(request, provider_pk):
     provider = access.provider_to_act_for(request.user, provider_pk)
     form = PanelUploadForm(request.POST or None, request.FILES or None)
@@ -93,50 +91,43 @@ def upload_new(request, provider_pk):
     })
 
 
-def _upload_for(user, pk) -> PanelUpload:
-    upload = get_object_or_404(PanelUpload.objects.select_related("provider", "uploaded_by"), pk=pk)
-    if not access.can_act_for(user, upload.provider):
-        raise Http404("No such upload in your scope.")
-    return upload
-
-
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def upload_detail(request, pk):
-    upload = _upload_for(request.user, pk)
+    upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/upload_detail.html", {
         "upload": upload, "provider": upload.provider, "report": upload.report,
         "progress": services.get_progress(upload.pk),
     })
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def upload_progress(request, pk):
     """The htmx fragment the report page polls while the load runs."""
-    upload = _upload_for(request.user, pk)
+    upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/_upload_progress.html", {
         "upload": upload, "progress": services.get_progress(upload.pk),
     })
 
 
 @require_POST
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def upload_load(request, pk):
-    upload = _upload_for(request.user, pk)
+    upload = access.upload_to_act_for(request.user, pk)
     try:
         services.request_load(upload, by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors.flash(request, exc)
     return redirect("registries:upload", pk=upload.pk)
 
 
 @require_POST
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def upload_cancel(request, pk):
-    upload = _upload_for(request.user, pk)
+    upload = access.upload_to_act_for(request.user, pk)
     try:
         services.cancel_upload(upload, by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors.flash(request, exc)
     else:
         messages.success(request, "The upload was cancelled; nothing was loaded.")
     return redirect("registries:upload_new", provider_pk=upload.provider_id)
@@ -146,7 +137,7 @@ def upload_cancel(request, pk):
 
 @roles.role_required(roles.COORDINATOR)
 def division_panels(request):
-    divisions = roles.coordinator_divisions(request.user)
+    divisions = access.coordinator_divisions(request.user)
     q = request.GET.get("q", "").strip()
     provider_id = request.GET.get("provider") or None
     if provider_id and not str(provider_id).isdigit():
@@ -164,7 +155,7 @@ def division_panels(request):
 
 @roles.role_required(roles.COORDINATOR)
 def conflicts(request):
-    divisions = roles.coordinator_divisions(request.user)
+    divisions = access.coordinator_divisions(request.user)
     rows = list(selectors.open_conflicts(divisions)[:200])
     audit.record(user=request.user, action="view", object_type="registries.PanelConflict", request=request,
                  summary=f"Panel conflicts listed ({len(rows)})")
@@ -175,7 +166,7 @@ def conflicts(request):
 @require_POST
 @roles.role_required(roles.COORDINATOR)
 def conflict_resolve(request, pk):
-    conflict = selectors.open_conflicts(roles.coordinator_divisions(request.user)).filter(pk=pk).first()
+    conflict = selectors.open_conflicts(access.coordinator_divisions(request.user)).filter(pk=pk).first()
     if conflict is None:
         raise Http404("No such open conflict in your divisions.")
     form = ResolveConflictForm(request.POST)
@@ -185,7 +176,7 @@ def conflict_resolve(request, pk):
     try:
         services.resolve_conflict(conflict, by=request.user, request=request, **form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors.flash(request, exc)
     else:
         messages.success(request, f"Conflict resolved: {PanelConflict.Resolution(form.cleaned_data['resolution']).label}.")
     return redirect("registries:conflicts")
@@ -193,7 +184,7 @@ def conflict_resolve(request, pk):
 
 @roles.role_required(roles.COORDINATOR)
 def flags(request):
-    divisions = roles.coordinator_divisions(request.user)
+    divisions = access.coordinator_divisions(request.user)
     rows = list(selectors.open_flags(divisions)[:200])
     audit.record(user=request.user, action="view", object_type="registries.WaitlistFlag", request=request,
                  summary=f"Waitlist flags listed ({len(rows)})")
@@ -204,7 +195,7 @@ def flags(request):
 @roles.role_required(roles.COORDINATOR)
 def flag_resolve(request, pk):
     flag = get_object_or_404(WaitlistFlag, pk=pk, resolved_at__isnull=True,
-                             division__in=roles.coordinator_divisions(request.user))
+                             division__in=access.coordinator_divisions(request.user))
     form = ResolveFlagForm(request.POST)
     form.is_valid()
     services.resolve_flag(flag, note=form.cleaned_data.get("note", ""), by=request.user, request=request)

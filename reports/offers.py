@@ -23,14 +23,14 @@ OUTCOMES = [
 
 
 def table_exists() -> bool:
-    from attachment.models import Offer
+    from attachment.workflow.models import Offer
 
     return Offer._meta.db_table in connection.introspection.table_names()
 
 
 def collect(p):
     """{division id: {...}} or None when the offer workflow's table does not exist yet."""
-    from attachment.models import Offer
+    from attachment.workflow.models import Offer
     from patients.models import Registration
     from registries.models import PCN, Community
     from reports.services import ATTACHED_WINDOWS, _levels_select, _sets

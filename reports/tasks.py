@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from attachment.jobs import tracked
+from attachment.core.jobs import tracked
 from reports import selectors, services
 
 log = logging.getLogger("attach.reports")

@@ -1,7 +1,7 @@
 """The reports workspace: division managers and coordinators, aggregates of their divisions only.
 
 Every view here is `role_required(MANAGER, COORDINATOR)` and resolves the division
-against `roles.manager_divisions(user)`: a division outside it is a 404, whatever the
+against `access.manager_divisions(user)`: a division outside it is a 404, whatever the
 URL says. Pages show snapshots through reports.selectors (suppressed); nothing here
 reads a person's record.
 """
@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from attachment import audit, roles
-from attachment.models import JobRun
+from attachment.core import access, audit, roles
+from attachment.core.models import JobRun
 from reports import forecast as fc
 from reports import selectors
 from reports import suppression as sup
@@ -34,7 +34,7 @@ JOBS_SHOWN = [
 
 
 def _scope_form(request, form_class=ReportFilterForm):
-    divisions = roles.manager_divisions(request.user)
+    divisions = access.manager_divisions(request.user)
     wanted = request.GET.get("division")
     if wanted and not divisions.filter(pk=wanted if str(wanted).isdigit() else None).exists():
         raise Http404("No such division in your reports.")
@@ -172,7 +172,7 @@ def _forecast_context(scope, extra):
 @roles.role_required(*ALLOWED)
 def refresh(request):
     """Queue a fresh snapshot of one division; the page then polls its progress."""
-    divisions = roles.manager_divisions(request.user)
+    divisions = access.manager_divisions(request.user)
     division = divisions.filter(pk=request.POST.get("division") if str(request.POST.get("division", "")).isdigit() else None).first()
     if division is None:
         raise Http404
@@ -188,7 +188,7 @@ def refresh(request):
 @roles.role_required(*ALLOWED)
 def refresh_status(request, task_id):
     division_id = cache.get(f"reports:refresh:{task_id}")
-    division = roles.manager_divisions(request.user).filter(pk=division_id).first() if division_id else None
+    division = access.manager_divisions(request.user).filter(pk=division_id).first() if division_id else None
     if division is None:
         raise Http404
     return render(request, "reports/_refresh_status.html", _status_context(task_id, division))

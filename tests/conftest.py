@@ -1,6 +1,6 @@
 import pytest
 
-from attachment import roles
+from attachment.core import roles
 from providers.models import ClinicMembership, Delegation
 from registries.models import Division
 from tests.factories import ClinicFactory, ProviderFactory, UserFactory, community

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from attachment.matching import ProviderSlot, RegistrationItem, match
-from attachment.models import MatchRun
+from attachment.workflow.models import MatchRun
 
 # Any constant shared by every run; the advisory lock namespace is global to the server.
 RUN_LOCK_KEY = 0x6174746163680006  # "attach" + slice number, fits a signed bigint

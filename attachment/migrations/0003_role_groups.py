@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create_groups(apps, schema_editor):
-    from attachment.roles import ALL_ROLES
+    from attachment.core.roles import ALL_ROLES
 
     Group = apps.get_model("auth", "Group")
     for name in ALL_ROLES:

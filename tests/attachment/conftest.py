@@ -2,9 +2,9 @@
 
 import pytest
 
-from attachment import services
 from attachment.matching.db import run_matching
-from attachment.models import MatchRun, Proposal
+from attachment.workflow import services
+from attachment.workflow.models import MatchRun, Proposal
 from providers.capacity import declare_capacity
 from tests.factories import ProviderFactory, household
 

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from attachment import services
-from attachment.capacity_refresh import expected_open_capacity
-from attachment.models import Offer, Proposal
+from attachment.workflow import services
+from attachment.workflow.capacity_refresh import expected_open_capacity
+from attachment.workflow.models import Offer, Proposal
 from patients.models import Registration
 from providers.models import Provider
 from registries.models import PanelEntry

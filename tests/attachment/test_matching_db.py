@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from attachment.models import DeclinedPair, MatchRun, Proposal
+from attachment.workflow.models import DeclinedPair, MatchRun, Proposal
 from patients.models import Registration
 from providers.capacity import declare_capacity
 from providers.models import Provider

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from attachment import services, tasks
-from attachment.models import JobRun, MatchRun, Offer, Proposal
+from attachment.core.models import JobRun
+from attachment.workflow import services, tasks
+from attachment.workflow.models import MatchRun, Offer, Proposal
 from providers.models import Provider
 from tests.attachment.conftest import accepting_provider, offer_for
 from tests.factories import household

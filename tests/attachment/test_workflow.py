@@ -7,9 +7,10 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from attachment import services
-from attachment.capacity_refresh import expected_open_capacity, recompute_open_capacity
-from attachment.models import AuditEvent, DeclinedPair, MatchRun, Offer, Proposal
+from attachment.core.models import AuditEvent
+from attachment.workflow import services
+from attachment.workflow.capacity_refresh import expected_open_capacity, recompute_open_capacity
+from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
 from patients.models import Registration
 from providers.capacity import declare_capacity
 from registries.models import PanelEntry

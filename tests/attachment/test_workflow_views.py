@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment import roles, services
-from attachment.models import AuditEvent, MatchRun, Offer, Proposal
+from attachment.core import roles
+from attachment.core.models import AuditEvent
+from attachment.workflow import services
+from attachment.workflow.models import MatchRun, Offer, Proposal
 from providers.models import ClinicMembership, Delegation
 from tests.attachment.conftest import accepting_provider, offer_for, run
 from tests.conftest import login

@@ -25,9 +25,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from attachment.capacity_refresh import recompute_open_capacity  # noqa: E402
 from attachment.matching.db import run_matching  # noqa: E402
-from attachment.models import MatchRun, Offer, Proposal  # noqa: E402
+from attachment.workflow.capacity_refresh import recompute_open_capacity  # noqa: E402
+from attachment.workflow.models import MatchRun, Offer, Proposal  # noqa: E402
 from patients.models import Registration  # noqa: E402
 from providers.models import Provider  # noqa: E402
 

@@ -30,7 +30,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import override_settings
 
-from attachment import roles
+from attachment.core import roles
 from patients.models import Registration
 from registries.models import Division, PanelEntry
 from reports import selectors, services

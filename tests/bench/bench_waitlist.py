@@ -28,7 +28,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from attachment import roles
+from attachment.core import roles
 from patients.models import Patient, Registration
 from registries.models import Community
 

@@ -1,7 +1,7 @@
 import pytest
 
-from attachment import audit
-from attachment.models import AuditEvent
+from attachment.core import audit
+from attachment.core.models import AuditEvent
 from tests.factories import household
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
-from attachment import audit
-from attachment.models import AuditEvent
+from attachment.core import audit
+from attachment.core.models import AuditEvent
 from patients.models import Patient, Registration
 from providers.models import CapacityDeclaration, Delegation, Provider
 from registries.models import PanelEntry

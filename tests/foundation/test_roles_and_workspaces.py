@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from attachment import roles
+from attachment.core import access, roles
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -62,11 +62,11 @@ def test_a_user_without_role_is_told_so(client):
 
 
 def test_scopes_follow_object_permissions(coordinator, other_coordinator, thompson, other_division, moa, provider):
-    assert list(roles.coordinator_divisions(coordinator)) == [thompson]
-    assert list(roles.coordinator_divisions(other_coordinator)) == [other_division]
-    assert list(roles.delegated_providers(moa)) == [provider]
+    assert list(access.coordinator_divisions(coordinator)) == [thompson]
+    assert list(access.coordinator_divisions(other_coordinator)) == [other_division]
+    assert list(access.acting_providers(moa)) == [provider]
     roles.revoke_provider(moa, provider)
-    assert list(roles.delegated_providers(moa)) == []
+    assert list(access.acting_providers(moa)) == []
 
 
 def test_staff_without_mfa_must_set_it_up_when_required(client, coordinator, settings):

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
-from attachment.capacity_refresh import recompute_open_capacity
+from attachment.workflow.capacity_refresh import recompute_open_capacity
 from patients.models import Patient, Registration, RegistrationStatusChange
 from patients.priority import compute_priority
 from providers.models import CapacityDeclaration, Provider
@@ -57,7 +57,7 @@ def test_history_and_capacity_are_consistent(seeded):
 
 
 def test_the_demo_clinic_has_offers_waiting_and_reports_have_snapshots(seeded):
-    from attachment.models import Offer
+    from attachment.workflow.models import Offer
     from reports.models import ReportSnapshot
 
     assert Offer.objects.filter(provider__practitioner_number__in=["99001", "99002", "99003"]).exists()

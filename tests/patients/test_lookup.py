@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 from patients.lookup import verify
 from patients.models import new_reference_code
 from tests.factories import household

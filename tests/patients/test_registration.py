@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 from patients import services
 from patients.models import REFERENCE_ALPHABET, Patient, Registration, RegistrationStatusChange
 from registries.models import Community

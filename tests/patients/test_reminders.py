@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from attachment.models import JobRun
+from attachment.core.models import JobRun
 from patients import services
 from patients.models import ContactNote
 from tests.conftest import login

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 from patients import services
 from patients.models import ContactNote, Patient, Registration
 from registries.models import Community

@@ -1,6 +1,6 @@
 import pytest
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 from providers.capacity import declare_capacity, latest_declaration, take_places
 from providers.models import CapacityDeclaration
 from providers.selectors import capacity_history

@@ -3,10 +3,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from attachment import roles
-from attachment.models import AuditEvent
+from attachment.core import roles
+from attachment.core.access import acting_providers
+from attachment.core.models import AuditEvent
 from providers import services
-from providers.access import acting_providers
 from providers.models import ClinicMembership, Delegation
 from tests.factories import ProviderFactory, UserFactory
 

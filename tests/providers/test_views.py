@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from attachment import roles
-from attachment.models import AuditEvent
+from attachment.core import roles
+from attachment.core.models import AuditEvent
 from providers.models import CapacityDeclaration, Delegation
 from tests.conftest import login
 from tests.factories import ClinicFactory, ProviderFactory, UserFactory

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 from patients.models import Patient, Registration
 from registries import services
 from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag

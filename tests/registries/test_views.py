@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
 from tests.conftest import login
 from tests.factories import ClinicFactory, PatientFactory, ProviderFactory, household

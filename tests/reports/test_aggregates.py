@@ -154,7 +154,7 @@ def test_every_displayed_count_is_zero_ten_or_more_or_suppressed(seeded, snapsho
 def test_offer_report_matches_the_offers_made(seeded, thompson, today_noon):
     import datetime
 
-    from attachment.models import MatchRun, Offer, Proposal
+    from attachment.workflow.models import MatchRun, Offer, Proposal
     from providers.models import Provider
 
     provider = Provider.objects.filter(clinics__community__name="Kamloops").first()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from attachment.models import JobRun
+from attachment.core.models import JobRun
 from registries.models import Division
 from reports.models import ReportSnapshot
 from reports.tasks import build_all_snapshots, build_division_snapshot

@@ -7,8 +7,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from attachment import roles
-from attachment.models import AuditEvent
+from attachment.core import roles
+from attachment.core.models import AuditEvent
 from patients.models import Registration
 from providers.models import Provider
 from registries.models import PanelEntry
@@ -195,7 +195,7 @@ def test_a_manager_reaches_no_personal_record_by_any_url(client, manager, person
 
 
 def test_job_runs_are_shown_to_administrators_only(client, manager, administrator, thompson, snapshots):
-    from attachment.jobs import tracked
+    from attachment.core.jobs import tracked
 
     with tracked("report_snapshot") as run:
         run.summary = "Built 2 division snapshot(s)"

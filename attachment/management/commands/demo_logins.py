@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from attachment.demo import DEMO_LOGINS, DEMO_PASSWORD
+from attachment.demo.data import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def run_database_mode(self, options) -> None:
         from attachment.matching.db import run_matching
-        from attachment.models import MatchRun
+        from attachment.workflow.models import MatchRun
         from registries.models import Community, Division
 
         def find(model, value, text_field):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from attachment import demo
+from attachment.demo import data as demo
 from providers.models import Provider
 
 

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from attachment import roles
+from attachment.core import access
 from registries.models import Community
 
 
@@ -19,7 +19,7 @@ class RunForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        divisions = roles.coordinator_divisions(user)
+        divisions = access.coordinator_divisions(user)
         self.fields["division"].queryset = divisions
         self.fields["community"].queryset = (
             Community.objects.filter(division__in=divisions).select_related("division").order_by("name")
@@ -40,7 +40,7 @@ class ProposalFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = Community.objects.filter(
-            division__in=roles.coordinator_divisions(user)
+            division__in=access.coordinator_divisions(user)
         ).order_by("name")
 
 

@@ -33,6 +33,7 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        app_label = "attachment"
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_by_object")]
 

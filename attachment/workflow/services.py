@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment import audit
-from attachment.models import DeclinedPair, MatchRun, Offer, Proposal
+from attachment.core import audit
+from attachment.core.errors import DomainError
+from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
 from patients import services as patient_services
 from patients.models import Patient, Registration
 from providers import capacity
@@ -28,7 +29,7 @@ from registries.models import PanelEntry
 log = logging.getLogger("attach.workflow")
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
     """The action does not apply to the record as it now stands; the message says why."""
 
 
@@ -43,7 +44,7 @@ def give_back_places(proposal: Proposal) -> None:
 
 def start_run(*, by, division_id: int | None = None, community_id: int | None = None, request=None) -> MatchRun:
     """Record a run and queue it for the worker (after commit, so the worker finds the row)."""
-    from attachment import tasks
+    from attachment.workflow import tasks
 
     with transaction.atomic():
         run = MatchRun.objects.create(

@@ -33,6 +33,7 @@ class MatchRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        app_label = "attachment"
         ordering = ["-started_at"]
         constraints = [
             models.CheckConstraint(
@@ -74,6 +75,7 @@ class Proposal(models.Model):
     )
 
     class Meta:
+        app_label = "attachment"
         ordering = ["-created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -135,6 +137,7 @@ class Offer(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        app_label = "attachment"
         ordering = ["-sent_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -196,6 +199,7 @@ class DeclinedPair(models.Model):
     )
 
     class Meta:
+        app_label = "attachment"
         constraints = [
             models.UniqueConstraint(fields=["registration", "provider"], name="declined_pair_unique"),
             models.CheckConstraint(condition=Q(by__in=["clinic", "patient", "coordinator"]), name="declined_pair_by_valid"),

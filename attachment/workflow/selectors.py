@@ -2,37 +2,23 @@
 
 import datetime
 
-from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
-from attachment import roles
-from attachment.models import MatchRun, Offer, Proposal
+from attachment.core import access
+from attachment.workflow.models import Offer, Proposal
 from patients.models import Patient
 from registries.vocab import NEED_NAMES, language_name
 
 
 def runs_for(user):
     """Runs within the coordinator's divisions (or region-wide runs, which cover them)."""
-    division_ids = list(roles.coordinator_divisions(user).values_list("pk", flat=True))
-    return (
-        MatchRun.objects.filter(Q(parameters__division__in=division_ids) | Q(parameters__division=None))
-        .select_related("started_by").order_by("-started_at")
-    )
-
-
-def run_for(user, pk) -> MatchRun:
-    run = MatchRun.objects.filter(pk=pk).first()
-    division_ids = set(roles.coordinator_divisions(user).values_list("pk", flat=True))
-    if run is None or (run.parameters.get("division") is not None and run.parameters["division"] not in division_ids):
-        raise Http404
-    return run
+    return access.coordinator_runs(user).select_related("started_by").order_by("-started_at")
 
 
 def proposals_for(user, *, community=None, run_id=None, status=Proposal.Status.PROPOSED):
-    qs = Proposal.objects.filter(
-        registration__division__in=roles.coordinator_divisions(user), status=status
-    ).select_related("registration__community", "provider", "match_run")
+    qs = access.coordinator_proposals(user).filter(status=status).select_related(
+        "registration__community", "provider", "match_run"
+    )
     if community:
         qs = qs.filter(registration__community=community)
     if run_id:
@@ -40,20 +26,8 @@ def proposals_for(user, *, community=None, run_id=None, status=Proposal.Status.P
     return qs.order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
 
 
-def proposal_for(user, pk) -> Proposal:
-    proposal = (
-        Proposal.objects.filter(pk=pk, registration__division__in=roles.coordinator_divisions(user))
-        .select_related("registration__community", "provider").first()
-    )
-    if proposal is None:
-        raise Http404
-    return proposal
-
-
 def coordinator_offers(user, *, status=None):
-    qs = Offer.objects.filter(registration__division__in=roles.coordinator_divisions(user)).select_related(
-        "registration__community", "provider", "clinic"
-    )
+    qs = access.coordinator_offers(user).select_related("registration__community", "provider", "clinic")
     if status == "open":
         qs = qs.filter(status__in=Offer.OPEN_STATUSES)
     elif status:
@@ -61,32 +35,14 @@ def coordinator_offers(user, *, status=None):
     return qs.order_by("-sent_at", "-id")
 
 
-def coordinator_offer(user, pk) -> Offer:
-    offer = coordinator_offers(user).select_related("proposal").filter(pk=pk).first()
-    if offer is None:
-        raise Http404
-    return offer
-
-
 def inbox_offers(user, *, status=None):
-    """Offers to the providers this user acts for; nothing else, whatever the URL asks."""
-    qs = Offer.objects.filter(provider__in=roles.delegated_providers(user)).select_related(
-        "registration", "provider", "clinic"
-    )
+    """Offers to the providers this user acts for, open ones unless `status` says otherwise."""
+    qs = access.clinic_offers(user).select_related("registration", "provider", "clinic")
     if status == "open" or status is None:
         qs = qs.filter(status__in=Offer.OPEN_STATUSES)
     elif status != "all":
         qs = qs.filter(status=status)
     return qs.order_by("expires_at", "id")
-
-
-def inbox_offer(user, pk) -> Offer:
-    offer = Offer.objects.filter(pk=pk, provider__in=roles.delegated_providers(user)).select_related(
-        "registration", "provider", "clinic"
-    ).first()
-    if offer is None:
-        raise Http404
-    return offer
 
 
 def age_on(born: datetime.date, today: datetime.date) -> int:

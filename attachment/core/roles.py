@@ -1,4 +1,6 @@
-"""Roles (Django groups) and their scopes (django-guardian object permissions).
+"""Roles (Django groups): who is what, where each lands, and the grants that give a scope.
+
+What a scope lets a user see is answered in `attachment.core.access`.
 
 A coordinator's scope is the divisions they hold `coordinate_division` on; a division
 manager's, those they hold `view_division_reports` on; an MOA's, the providers who
@@ -9,8 +11,9 @@ removed the moment it ends); a clinic lead's, clinics with `manage_clinic`.
 from functools import wraps
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 COORDINATOR = "Attachment coordinator"
 MOA = "Clinic MOA"
@@ -19,6 +22,8 @@ CLINIC_LEAD = "Clinic lead"
 PROVIDER = "Provider"
 ADMINISTRATOR = "Administrator"
 ALL_ROLES = [COORDINATOR, MOA, MANAGER, CLINIC_LEAD, PROVIDER, ADMINISTRATOR]
+# The roles that work on the clinic side (their scope: the providers they act for).
+CLINIC_ROLES = (MOA, PROVIDER, CLINIC_LEAD)
 
 # Where each role lands after login, most specific first.
 WORKSPACES = [
@@ -67,8 +72,6 @@ def role_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            from django.contrib.auth.views import redirect_to_login
-
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
@@ -78,47 +81,6 @@ def role_required(*roles: str):
         return wrapper
 
     return decorator
-
-
-# --- scopes -----------------------------------------------------------------
-
-def coordinator_divisions(user):
-    from registries.models import Division
-
-    if not has_role(user, COORDINATOR):
-        return Division.objects.none()
-    return get_objects_for_user(user, "registries.coordinate_division", klass=Division, accept_global_perms=False)
-
-
-def manager_divisions(user):
-    from registries.models import Division
-
-    if not has_role(user, MANAGER, COORDINATOR):
-        return Division.objects.none()
-    return get_objects_for_user(
-        user,
-        ["registries.view_division_reports", "registries.coordinate_division"],
-        klass=Division,
-        any_perm=True,
-        accept_global_perms=False,
-    )
-
-
-def delegated_providers(user):
-    """Providers this user may act for: themself (a provider) and those who delegated to them."""
-    from providers.models import Provider
-
-    if not user.is_authenticated:
-        return Provider.objects.none()
-    delegated = get_objects_for_user(user, "providers.act_for_provider", klass=Provider, accept_global_perms=False)
-    own = Provider.objects.filter(user=user)
-    return Provider.objects.filter(pk__in=delegated.values("pk")) | own
-
-
-def managed_clinics(user):
-    from providers.models import Clinic
-
-    return get_objects_for_user(user, "providers.manage_clinic", klass=Clinic, accept_global_perms=False)
 
 
 def grant_division(user, division, *, coordinator=False, manager=False):
@@ -136,9 +98,3 @@ def grant_provider(user, provider):
 
 def revoke_provider(user, provider):
     remove_perm("providers.act_for_provider", user, provider)
-
-
-def require_division(user, division_id):
-    """Refuse (403) a division outside the coordinator's scope."""
-    if not coordinator_divisions(user).filter(pk=division_id).exists():
-        raise PermissionDenied

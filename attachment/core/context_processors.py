@@ -1,4 +1,4 @@
-from attachment import roles as role_defs
+from attachment.core import roles as role_defs
 
 
 def roles(request):

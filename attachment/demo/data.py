@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from attachment import roles
+from attachment.core import roles
 from patients.priority import FACTORS
 from providers.models import (
     CapacityDeclaration,
@@ -438,8 +438,8 @@ def demo_workflow(*, offers: int = 3) -> dict:
     """Make the demo tell its story: a matching run in Kamloops, a few offers waiting in
     the demo clinic's inbox, and report snapshots for every division."""
     from attachment.matching.db import run_matching
-    from attachment.models import MatchRun, Proposal
-    from attachment.services import send_offer
+    from attachment.workflow.models import MatchRun, Proposal
+    from attachment.workflow.services import send_offer
     from reports.services import build_snapshots
 
     figures = {}

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from attachment.roles import is_staff_role
+from attachment.core.roles import is_staff_role
 
 # Paths a staff member without MFA may still reach: to set it up, or to leave.
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/register/", "/status/", "/offer/", "/healthz")

@@ -3,17 +3,17 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from attachment.jobs import tracked
+from attachment.core.jobs import tracked
 
 TRANSIENT = (OperationalError, ConnectionError)
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(name="attachment.tasks.run_matching", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def run_matching(run_id: int) -> dict:
     """Carry out a queued matching run. Re-delivered after a crash, a finished run is left
     alone; a failed one wrote nothing (one transaction) and is run again on retry."""
     from attachment.matching.db import run_matching as run_in_db
-    from attachment.models import MatchRun
+    from attachment.workflow.models import MatchRun
 
     run = MatchRun.objects.get(pk=run_id)
     if run.status == MatchRun.Status.SUCCEEDED:
@@ -25,11 +25,11 @@ def run_matching(run_id: int) -> dict:
     return run.figures
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(name="attachment.tasks.scheduled_matching", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def scheduled_matching() -> dict:
     """A region-wide run on the schedule (disabled until an administrator enables it)."""
     from attachment.matching.db import run_matching as run_in_db
-    from attachment.models import MatchRun
+    from attachment.workflow.models import MatchRun
 
     run = MatchRun.objects.create(parameters={"division": None, "community": None}, phase="Queued")
     with tracked("matching_run") as job:
@@ -39,9 +39,9 @@ def scheduled_matching() -> dict:
     return run.figures
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(name="attachment.tasks.expire_offers", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def expire_offers() -> int:
-    from attachment import services
+    from attachment.workflow import services
 
     with tracked("offer_expiry") as job:
         count = services.expire_offers()
@@ -50,9 +50,9 @@ def expire_offers() -> int:
     return count
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@shared_task(name="attachment.tasks.refresh_capacity", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
 def refresh_capacity() -> dict:
-    from attachment.capacity_refresh import recompute_open_capacity
+    from attachment.workflow.capacity_refresh import recompute_open_capacity
 
     with tracked("capacity_refresh") as job:
         report = recompute_open_capacity()

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
-from attachment import audit, roles, selectors, services
-from attachment.forms import (
+from attachment.core import access, audit, errors, roles
+from attachment.core.errors import DomainError
+from attachment.workflow import selectors, services
+from attachment.workflow.forms import (
     DeclineForm,
     MeetAndGreetForm,
     OfferLookupForm,
@@ -26,9 +28,8 @@ from attachment.forms import (
     SkipForm,
     WithdrawForm,
 )
-from attachment.models import Offer
+from attachment.workflow.models import Offer
 
-CLINIC_ROLES = (roles.MOA, roles.PROVIDER, roles.CLINIC_LEAD)
 PAGE_SIZE = 50
 
 
@@ -44,7 +45,7 @@ def runs(request):
     form = RunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         division, community = form.cleaned_data["division"], form.cleaned_data["community"]
-        roles.require_division(request.user, division.pk)
+        access.require_division(request.user, division.pk)
         run = services.start_run(by=request.user, division_id=division.pk,
                                  community_id=community.pk if community else None, request=request)
         messages.success(request, f"Matching run {run.pk} started for {community or division}.")
@@ -55,14 +56,14 @@ def runs(request):
 
 @roles.role_required(roles.COORDINATOR)
 def run_detail(request, pk):
-    run = selectors.run_for(request.user, pk)
+    run = access.run_to_read(request.user, pk)
     return render(request, "workflow/run.html", {"run": run, **_run_context(run)})
 
 
 @roles.role_required(roles.COORDINATOR)
 def run_progress(request, pk):
     """The part of the run page that htmx polls while the run is going."""
-    run = selectors.run_for(request.user, pk)
+    run = access.run_to_read(request.user, pk)
     return render(request, "workflow/_run_progress.html", {"run": run, **_run_context(run)})
 
 
@@ -124,14 +125,14 @@ def _safe_next(request, default):
 
 @roles.role_required(roles.COORDINATOR)
 def skip(request, pk):
-    proposal = selectors.proposal_for(request.user, pk)
+    proposal = access.proposal_to_read(request.user, pk)
     form = SkipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.skip_proposal(proposal.pk, by=request.user, reason=form.cleaned_data["reason"],
                                    never_again=form.cleaned_data["never_again"], request=request)
-        except services.WorkflowError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            errors.flash(request, exc)
         else:
             messages.success(request, f"Proposal for {proposal.registration.reference_code} skipped; "
                                       "the places went back to the provider.")
@@ -159,7 +160,7 @@ def offers(request):
 
 @roles.role_required(roles.COORDINATOR)
 def offer_manage(request, pk):
-    offer = selectors.coordinator_offer(request.user, pk)
+    offer = access.coordinator_offer(request.user, pk)
     answer_form = PatientAnswerForm(request.POST if request.POST.get("form") == "answer" else None)
     withdraw_form = WithdrawForm(request.POST if request.POST.get("form") == "withdraw" else None)
     if request.method == "POST":
@@ -179,8 +180,8 @@ def offer_manage(request, pk):
                                         request=request)
                 messages.success(request, "Offer withdrawn; the household is back on the waitlist.")
                 return redirect("workflow:offer", pk=offer.pk)
-        except services.WorkflowError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            errors.flash(request, exc)
             return redirect("workflow:offer", pk=offer.pk)
     else:
         audit.record(user=request.user, action="view", obj=offer, request=request, summary="Viewed an offer")
@@ -195,7 +196,7 @@ def offer_manage(request, pk):
 
 # --- MOA / provider: the offers inbox ------------------------------------------------------------
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def inbox(request):
     status = request.GET.get("status") or "open"
     if status not in {"open", "all"} | set(Offer.Status.values):
@@ -206,9 +207,9 @@ def inbox(request):
     return render(request, "workflow/inbox.html", {"page": page, "status": status, "statuses": Offer.Status.choices})
 
 
-@roles.role_required(*CLINIC_ROLES)
+@roles.role_required(*roles.CLINIC_ROLES)
 def inbox_offer(request, pk):
-    offer = selectors.inbox_offer(request.user, pk)
+    offer = access.clinic_offer(request.user, pk)
     action = request.POST.get("action")
     mg_form = MeetAndGreetForm(request.POST if action == "meet" else None,
                                initial={"at": offer.meet_and_greet_at})
@@ -228,8 +229,8 @@ def inbox_offer(request, pk):
                                         request=request)
                 messages.success(request, "Declined. The household goes back to the waitlist.")
                 return redirect("workflow:inbox")
-        except services.WorkflowError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            errors.flash(request, exc)
             return redirect("workflow:inbox_offer", pk=offer.pk)
     else:
         audit.record(user=request.user, action="view", obj=offer, request=request,
@@ -319,8 +320,8 @@ def respond(request, reference):
             else:
                 services.patient_decline(offer.pk, by=None, reason=form.cleaned_data["reason"], request=request)
                 messages.success(request, "Thank you. Your answer is recorded and you keep your place on the waitlist.")
-        except services.WorkflowError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            errors.flash(request, exc)
         request.session.pop(VERIFIED_SESSION_KEY, None)
         return redirect("offer:respond_done")
     return render(request, "workflow/respond.html", {

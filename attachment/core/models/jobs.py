@@ -18,6 +18,7 @@ class JobRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        app_label = "attachment"
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["name", "-started_at"])]
 

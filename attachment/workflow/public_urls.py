@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from attachment import workflow_views as views
+from attachment.workflow import views
 
 app_name = "offer"
 urlpatterns = [

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
-from attachment.models import JobRun
+from attachment.core.models import JobRun
 
 log = logging.getLogger("attach.jobs")
 

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from attachment.models import AuditEvent
+from attachment.core.models import AuditEvent
 
 
 def client_ip(request) -> str | None:
