@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "attachment.core.middleware.ActorMiddleware",
     "attachment.core.middleware.RequireStaffMFAMiddleware",
 ]
 
@@ -185,6 +186,11 @@ ATTACH_REMINDER_INTERVAL_DAYS = int(os.environ.get("ATTACH_REMINDER_INTERVAL_DAY
 ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND = int(os.environ.get("ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND", "3"))
 ATTACH_SMALL_CELL = 10  # aggregate counts from 1 to ATTACH_SMALL_CELL-1 are suppressed
 ATTACH_LOOKUP_RATE = os.environ.get("ATTACH_LOOKUP_RATE", "5/15m")
+# The public site's address: every link in an email or letter is absolute from it.
+ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('ATTACH_PORT', '8000')}")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+# Empty: the peer address is the client, whatever a header says.
+ATTACH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ATTACH_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0 and a real SECRET_KEY.
 _secure = not DEBUG and not TESTING and not DEMO

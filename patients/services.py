@@ -10,10 +10,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from attachment.core import audit
 from attachment.core.errors import DomainError
+from attachment.core.http import absolute_url
 from patients.models import (
     ContactNote,
     Patient,
@@ -41,7 +43,7 @@ class InvalidTransition(DomainError):
 
 
 @transaction.atomic
-def set_status(registration: Registration, to_status: str, *, by=None, reason: str = "", request=None) -> Registration:
+def set_status(registration: Registration, to_status: str, *, by=None, reason: str = "", actor=None) -> Registration:
     """Move a registration to `to_status`, keeping its history and the audit trail.
 
     Locks the row so that two people changing the same registration at once see each
@@ -60,7 +62,7 @@ def set_status(registration: Registration, to_status: str, *, by=None, reason: s
         registration=locked, from_status=from_status, to_status=to_status, by=by, reason=reason[:300]
     )
     audit.record(
-        user=by, action="status", obj=locked, request=request, reason=reason,
+        user=by, action="status", obj=locked, actor=actor, reason=reason,
         summary=f"{from_status} → {to_status}", changes={"status": [from_status, to_status]},
     )
     registration.status, registration.status_changed_at = locked.status, locked.status_changed_at
@@ -135,7 +137,7 @@ def open_registration_phns(phns) -> set[str]:
 
 def register_household(
     household: Household, members: list[Member], *, source=Registration.Source.SELF, entered_by=None,
-    submission_token=None, request=None,
+    submission_token=None, actor=None,
 ) -> tuple[Registration, bool]:
     """Put a household on the waitlist. Returns (registration, created).
 
@@ -153,7 +155,7 @@ def register_household(
         if existing:
             return existing, False
     try:
-        registration = _register(household, members, source, entered_by, submission_token, request)
+        registration = _register(household, members, source, entered_by, submission_token, actor)
     except (IntegrityError, AlreadyRegistered) as exc:
         # The same form submitted twice at once: the first one in made the registration,
         # and this one's people now look "already registered". Same token, same answer.
@@ -172,7 +174,7 @@ def register_household(
 
 
 @transaction.atomic
-def _register(household, members, source, entered_by, submission_token, request):
+def _register(household, members, source, entered_by, submission_token, actor):
     phns = sorted({m.phn for m in members})
     if len(phns) != len(members):
         raise ValueError("The same Personal Health Number appears twice in the household.")
@@ -216,7 +218,7 @@ def _register(household, members, source, entered_by, submission_token, request)
         reason="Registered online" if source == Registration.Source.SELF else "Entered by staff",
     )
     audit.record(
-        user=entered_by, action="create", obj=registration, request=request,
+        user=entered_by, action="create", obj=registration, actor=actor,
         summary=f"Registration of a household of {len(members)} ({registration.get_source_display().lower()})",
     )
     return registration
@@ -242,7 +244,7 @@ def send_confirmation(registration_id: int) -> None:
     registration = Registration.objects.filter(pk=registration_id).first()
     if registration is None or not registration.email:
         return
-    context = {"registration": registration, "site": getattr(settings, "ATTACH_PUBLIC_URL", "")}
+    context = {"registration": registration, "status_url": absolute_url(reverse("patients:status"))}
     try:
         send_mail(
             subject=f"Health Connect Registry: your reference code {registration.reference_code}",
@@ -258,7 +260,7 @@ def send_confirmation(registration_id: int) -> None:
 
 @transaction.atomic
 def update_household(registration: Registration, *, household: dict, members: dict | None = None, by,
-                     request=None, reason: str = "") -> Registration:
+                     actor=None, reason: str = "") -> Registration:
     """Correct a registration's details (`household`: field → value) and its members'
     (`members`: patient id → {field: value}).
 
@@ -294,20 +296,20 @@ def update_household(registration: Registration, *, household: dict, members: di
     changes = audit.diff(locked, before, HOUSEHOLD_FIELDS)
     if changes:
         locked.save()
-        audit.record(user=by, action="update", obj=locked, request=request, reason=reason,
+        audit.record(user=by, action="update", obj=locked, actor=actor, reason=reason,
                      summary="Corrected household details", changes=changes)
     for pk, person in people.items():
         person_changes = audit.diff(person, people_before[pk], MEMBER_FIELDS)
         if person_changes:
             person.save(update_fields=list(person_changes))
-            audit.record(user=by, action="update", obj=person, request=request, reason=reason,
+            audit.record(user=by, action="update", obj=person, actor=actor, reason=reason,
                          summary=f"Corrected a member of {locked.reference_code}", changes=person_changes)
     locked.refresh_from_db()
     return locked
 
 
 @transaction.atomic
-def override_priority(registration: Registration, *, value: int | None, reason: str, by, request=None) -> Registration:
+def override_priority(registration: Registration, *, value: int | None, reason: str, by, actor=None) -> Registration:
     """Set (or clear, with value=None) the coordinator's priority override; a reason is required."""
     reason = (reason or "").strip()
     if value is not None and not reason:
@@ -319,7 +321,7 @@ def override_priority(registration: Registration, *, value: int | None, reason: 
     locked.save(update_fields=["priority_override", "priority_override_reason"])
     locked.refresh_from_db(fields=["effective_priority"])
     audit.record(
-        user=by, action="update", obj=locked, request=request, reason=reason,
+        user=by, action="update", obj=locked, actor=actor, reason=reason,
         summary="Priority override set" if value is not None else "Priority override removed",
         changes=audit.diff(locked, before, ["priority_override", "priority_override_reason"]),
     )
@@ -340,21 +342,21 @@ INELIGIBLE_REASONS = [
 ]
 
 
-def withdraw(registration, *, reason: str, by, request=None):
+def withdraw(registration, *, reason: str, by, actor=None):
     if not (reason or "").strip():
         raise ValueError("A withdrawal needs a reason.")
-    return set_status(registration, Registration.Status.WITHDRAWN, by=by, reason=reason, request=request)
+    return set_status(registration, Registration.Status.WITHDRAWN, by=by, reason=reason, actor=actor)
 
 
-def mark_ineligible(registration, *, reason: str, by, request=None):
+def mark_ineligible(registration, *, reason: str, by, actor=None):
     if not (reason or "").strip():
         raise ValueError("Say why the registration is ineligible.")
-    return set_status(registration, Registration.Status.INELIGIBLE, by=by, reason=reason, request=request)
+    return set_status(registration, Registration.Status.INELIGIBLE, by=by, reason=reason, actor=actor)
 
 
 @transaction.atomic
 def add_contact_note(registration: Registration, *, kind: str, outcome: str, note: str = "", is_reminder=False,
-                     by, request=None) -> ContactNote:
+                     by, actor=None) -> ContactNote:
     """Record a contact attempt; suspend after the set number of failures, lift it on success.
 
     A suspended registration keeps its registered_at, so it returns to the same place
@@ -365,7 +367,7 @@ def add_contact_note(registration: Registration, *, kind: str, outcome: str, not
         registration=locked, kind=kind, outcome=outcome, note=note, is_reminder=is_reminder,
         by=by if by is not None and by.is_authenticated else None,
     )
-    audit.record(user=by, action="create", obj=locked, request=request,
+    audit.record(user=by, action="create", obj=locked, actor=actor,
                  summary=f"Contact note: {contact.get_kind_display()}, {contact.get_outcome_display()}")
     now = timezone.now()
     fields = []
@@ -373,7 +375,7 @@ def add_contact_note(registration: Registration, *, kind: str, outcome: str, not
         locked.last_reminder_at = now
         fields.append("last_reminder_at")
     if outcome in ContactNote.SUCCESSFUL and locked.suspended_at:
-        audit.record(user=by, action="update", obj=locked, request=request, summary="Suspension lifted: back in touch",
+        audit.record(user=by, action="update", obj=locked, actor=actor, summary="Suspension lifted: back in touch",
                      changes={"suspended_at": [str(locked.suspended_at), None]})
         locked.suspended_at = None
         fields.append("suspended_at")
@@ -382,7 +384,7 @@ def add_contact_note(registration: Registration, *, kind: str, outcome: str, not
         if failures >= settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND:
             locked.suspended_at = now
             fields.append("suspended_at")
-            audit.record(user=by, action="update", obj=locked, request=request,
+            audit.record(user=by, action="update", obj=locked, actor=actor,
                          summary=f"Suspended after {failures} unsuccessful contact attempts",
                          changes={"suspended_at": [None, str(now)]})
     if fields:
@@ -426,6 +428,7 @@ def send_due_reminders(*, now=None, batch_size: int = 500) -> dict:
     for the coordinators' call list.
     """
     now = now or timezone.now()
+    status_url = absolute_url(reverse("patients:status"))
     sent = 0
     while True:
         with transaction.atomic():
@@ -440,7 +443,7 @@ def send_due_reminders(*, now=None, batch_size: int = 500) -> dict:
             messages = [
                 EmailMessage(
                     subject="Health Connect Registry: you are still on the waitlist",
-                    body=render_to_string("patients/email/reminder.txt", {"registration": r, "now": now}),
+                    body=render_to_string("patients/email/reminder.txt", {"registration": r, "now": now, "status_url": status_url}),
                     to=[r.email],
                 )
                 for r in batch

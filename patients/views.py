@@ -101,7 +101,7 @@ def _registration_form(request, form_class, *, source, communities=None, templat
             registration, created = services.register_household(
                 _household(form), _members(formset), source=source,
                 entered_by=request.user if source == Registration.Source.STAFF else None,
-                submission_token=form.cleaned_data["submission_token"], request=request,
+                submission_token=form.cleaned_data["submission_token"], actor=request.actor,
             )
         except services.AlreadyRegistered as exc:
             # Somebody registered the same person between our check and our insert.
@@ -193,7 +193,7 @@ def status_lookup(request):
                 _usage(request, "ip", increment=True)
                 _usage(request, _code_key, increment=True)
             else:
-                audit.record(user=None, action="view", obj=registration, request=request,
+                audit.record(user=None, action="view", obj=registration, actor=request.actor,
                              summary="Public status lookup")
                 answer = {
                     "status": PLAIN_STATUS[registration.status],
@@ -233,10 +233,10 @@ def waitlist(request):
     rows, has_next = selectors.waitlist(divisions, query, page=page)
     # The list shows names: every page of it is recorded, searches with what was sought.
     if query.q:
-        audit.record(user=request.user, action="search", object_type="patients.Registration", request=request,
+        audit.record(user=request.user, action="search", object_type="patients.Registration", actor=request.actor,
                      summary=f"Waitlist search: {query.q[:200]}")
     else:
-        audit.record(user=request.user, action="view", object_type="patients.Registration", request=request,
+        audit.record(user=request.user, action="view", object_type="patients.Registration", actor=request.actor,
                      summary=f"Waitlist page {page}: {request.GET.urlencode()[:200]}")
     params = request.GET.copy()
     params.pop("page", None)
@@ -269,13 +269,13 @@ def _detail_context(registration, **forms) -> dict:
 @roles.role_required(roles.COORDINATOR)
 def registration_detail(request, pk):
     registration = access.registration_to_read(request.user, pk)
-    audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
+    audit.record(user=request.user, action="view", obj=registration, actor=request.actor, summary="Registration page")
     return render(request, "patients/registration_detail.html", _detail_context(registration))
 
 
 def _detail_with_errors(request, registration, **forms):
     # The page again, with the refused form's messages in place; viewing it is audited too.
-    audit.record(user=request.user, action="view", obj=registration, request=request, summary="Registration page")
+    audit.record(user=request.user, action="view", obj=registration, actor=request.actor, summary="Registration page")
     return render(request, "patients/registration_detail.html", _detail_context(registration, **forms), status=400)
 
 
@@ -286,7 +286,7 @@ def add_note(request, pk):
     form = ContactNoteForm(request.POST)
     if not form.is_valid():
         return _detail_with_errors(request, registration, note_form=form)
-    services.add_contact_note(registration, by=request.user, request=request, **form.cleaned_data)
+    services.add_contact_note(registration, by=request.user, actor=request.actor, **form.cleaned_data)
     if registration.suspended_at:
         messages.warning(request, "Contact note added. The registration is suspended: it could not be reached "
                                   f"after {settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND} attempts.")
@@ -317,7 +317,7 @@ def _close(request, pk, form_class, action, form_name, done):
     if not form.is_valid():
         return _detail_with_errors(request, registration, **{form_name: form})
     try:
-        action(registration, reason=form.reason_text(), by=request.user, request=request)
+        action(registration, reason=form.reason_text(), by=request.user, actor=request.actor)
     except services.InvalidTransition as exc:
         errors.flash(request, exc)
     else:
@@ -333,7 +333,7 @@ def override_priority(request, pk):
     if not form.is_valid():
         return _detail_with_errors(request, registration, override_form=form)
     services.override_priority(registration, value=form.cleaned_data["value"], reason=form.cleaned_data["reason"],
-                               by=request.user, request=request)
+                               by=request.user, actor=request.actor)
     messages.success(request, "Priority updated.")
     return redirect("patients:registration", pk=pk)
 
@@ -365,7 +365,7 @@ def edit_registration(request, pk):
                 changes[pid] = {k: f.cleaned_data[k] for k in services.MEMBER_FIELDS}
             try:
                 services.update_household(registration, household=household, members=changes, by=request.user,
-                                          request=request, reason=d["reason"])
+                                          actor=request.actor, reason=d["reason"])
             except services.AlreadyRegistered:
                 form.add_error(None, "A PHN you entered belongs to somebody else already known to the registry.")
             except ValidationError as exc:
@@ -386,7 +386,7 @@ def edit_registration(request, pk):
              "phn": m.phn, "gender": m.gender} for m in members
         ])
         status = 200
-        audit.record(user=request.user, action="view", obj=registration, request=request,
+        audit.record(user=request.user, action="view", obj=registration, actor=request.actor,
                      summary="Registration edit page")
     return render(request, "patients/registration_edit.html",
                   {"registration": registration, "form": form, "formset": formset}, status=status)
@@ -420,7 +420,7 @@ def call_list(request):
         page = 1
     divisions = list(access.coordinator_divisions(request.user))
     rows, has_next = selectors.call_list(divisions, page=page)
-    audit.record(user=request.user, action="view", object_type="patients.Registration", request=request,
+    audit.record(user=request.user, action="view", object_type="patients.Registration", actor=request.actor,
                  summary=f"Reminder call list, page {page} ({len(rows)} households)")
     return render(request, "patients/call_list.html", {
         "rows": rows, "page": page, "has_next": has_next, "divisions": divisions,

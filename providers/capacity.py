@@ -66,7 +66,7 @@ def declare_capacity(
     desired_panel_size: int | None = None,
     complexity: str = CapacityDeclaration.Complexity.MODERATE,
     note: str = "",
-    request=None,
+    actor=None,
 ) -> CapacityDeclaration:
     """Record a new declaration; it replaces the open capacity (places since count from now)."""
     provider = lock_provider(provider.pk)
@@ -84,7 +84,7 @@ def declare_capacity(
     )
     Provider.objects.filter(pk=provider.pk).update(accepting=accepting, open_capacity=new_patients)
     audit.record(
-        user=by, action="update", obj=provider, request=request,
+        user=by, action="update", obj=provider, actor=actor,
         summary=f"Capacity declared: {'accepting' if accepting else 'not accepting'}, {new_patients} new patients",
         changes={
             "accepting": accepting, "new_patients": new_patients, "monthly_intake": monthly_intake,

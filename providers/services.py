@@ -36,7 +36,7 @@ def eligible_delegates(provider: Provider):
 
 
 @transaction.atomic
-def endorse(provider: Provider, delegate, *, by, request=None) -> Delegation:
+def endorse(provider: Provider, delegate, *, by, actor=None) -> Delegation:
     """The provider endorses a staff member of one of their clinics to act for them."""
     if provider.user_id != by.pk:
         raise PermissionDenied("Only the provider can endorse someone to act for them.")
@@ -46,13 +46,13 @@ def endorse(provider: Provider, delegate, *, by, request=None) -> Delegation:
     if Delegation.objects.filter(provider=provider, delegate=delegate).exclude(status=Delegation.Status.ENDED).exists():
         raise DelegationError({"delegate": "This person already has an endorsement from you."})
     delegation = Delegation.objects.create(provider=provider, delegate=delegate, endorsed_by=by)
-    audit.record(user=by, action="delegation", obj=delegation, request=request,
+    audit.record(user=by, action="delegation", obj=delegation, actor=actor,
                  summary=f"{provider} endorsed {delegate.get_username()} to act for them")
     return delegation
 
 
 @transaction.atomic
-def accept(delegation: Delegation, *, by, request=None) -> Delegation:
+def accept(delegation: Delegation, *, by, actor=None) -> Delegation:
     """The endorsed staff member accepts; from now on they act for the provider."""
     delegation = Delegation.objects.select_for_update().select_related("provider").get(pk=delegation.pk)
     if delegation.delegate_id != by.pk:
@@ -64,13 +64,13 @@ def accept(delegation: Delegation, *, by, request=None) -> Delegation:
     delegation.save(update_fields=["status", "accepted_at"])
     roles.add_role(by, roles.MOA)
     roles.grant_provider(by, delegation.provider)
-    audit.record(user=by, action="delegation", obj=delegation, request=request,
+    audit.record(user=by, action="delegation", obj=delegation, actor=actor,
                  summary=f"{by.get_username()} accepted to act for {delegation.provider}")
     return delegation
 
 
 @transaction.atomic
-def end(delegation: Delegation, *, by, reason: str = "", request=None) -> Delegation:
+def end(delegation: Delegation, *, by, reason: str = "", actor=None) -> Delegation:
     """Either side ends the delegation; the access goes in the same transaction."""
     delegation = Delegation.objects.select_for_update().select_related("provider", "delegate").get(pk=delegation.pk)
     if by.pk not in (delegation.delegate_id, delegation.provider.user_id) and not roles.has_role(by, roles.ADMINISTRATOR):
@@ -82,13 +82,13 @@ def end(delegation: Delegation, *, by, reason: str = "", request=None) -> Delega
     delegation.ended_by = by
     delegation.save(update_fields=["status", "ended_at", "ended_by"])
     roles.revoke_provider(delegation.delegate, delegation.provider)
-    audit.record(user=by, action="delegation", obj=delegation, request=request, reason=reason,
+    audit.record(user=by, action="delegation", obj=delegation, actor=actor, reason=reason,
                  summary=f"Delegation of {delegation.provider} to {delegation.delegate.get_username()} ended")
     return delegation
 
 
 @transaction.atomic
-def update_provider_profile(provider: Provider, *, data: dict, communities=None, by, request=None) -> Provider:
+def update_provider_profile(provider: Provider, *, data: dict, communities=None, by, actor=None) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     before = audit.snapshot(provider, PROFILE_FIELDS)
     before_communities = sorted(provider.communities.values_list("pk", flat=True))
@@ -103,13 +103,13 @@ def update_provider_profile(provider: Provider, *, data: dict, communities=None,
         after = sorted(c.pk for c in communities)
         if after != before_communities:
             changes["communities"] = [before_communities, after]
-    audit.record(user=by, action="update", obj=provider, request=request, summary="Provider profile updated",
+    audit.record(user=by, action="update", obj=provider, actor=actor, summary="Provider profile updated",
                  changes=changes)
     return provider
 
 
 @transaction.atomic
-def update_clinic(clinic: Clinic, *, data: dict, by, request=None) -> Clinic:
+def update_clinic(clinic: Clinic, *, data: dict, by, actor=None) -> Clinic:
     clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
     before = audit.snapshot(clinic, CLINIC_FIELDS)
     for name in CLINIC_FIELDS:
@@ -117,13 +117,13 @@ def update_clinic(clinic: Clinic, *, data: dict, by, request=None) -> Clinic:
             setattr(clinic, name, data[name])
     clinic.full_clean()
     clinic.save()
-    audit.record(user=by, action="update", obj=clinic, request=request, summary="Clinic profile updated",
+    audit.record(user=by, action="update", obj=clinic, actor=actor, summary="Clinic profile updated",
                  changes=audit.diff(clinic, before, CLINIC_FIELDS))
     return clinic
 
 
 @transaction.atomic
-def add_staff(clinic: Clinic, user, *, role: str, by, request=None) -> ClinicMembership:
+def add_staff(clinic: Clinic, user, *, role: str, by, actor=None) -> ClinicMembership:
     membership, created = ClinicMembership.objects.get_or_create(clinic=clinic, user=user, defaults={"role": role})
     if not created:
         raise ValidationError({"username": "This person is already on the clinic's staff."})
@@ -132,13 +132,13 @@ def add_staff(clinic: Clinic, user, *, role: str, by, request=None) -> ClinicMem
         from guardian.shortcuts import assign_perm
 
         assign_perm("providers.manage_clinic", user, clinic)
-    audit.record(user=by, action="create", obj=membership, request=request,
+    audit.record(user=by, action="create", obj=membership, actor=actor,
                  summary=f"{user.get_username()} added to {clinic} as {membership.get_role_display()}")
     return membership
 
 
 @transaction.atomic
-def remove_staff(membership: ClinicMembership, *, by, request=None) -> None:
+def remove_staff(membership: ClinicMembership, *, by, actor=None) -> None:
     """Leaving the clinic ends every delegation the person holds from its providers."""
     membership = ClinicMembership.objects.select_for_update().select_related("clinic", "user").get(pk=membership.pk)
     clinic, user = membership.clinic, membership.user
@@ -150,18 +150,18 @@ def remove_staff(membership: ClinicMembership, *, by, request=None) -> None:
         status=Delegation.Status.ENDED
     )
     for delegation in open_delegations:
-        _end_by_clinic(delegation, by=by, clinic=clinic, request=request)
-    audit.record(user=by, action="update", obj=clinic, request=request,
+        _end_by_clinic(delegation, by=by, clinic=clinic, actor=actor)
+    audit.record(user=by, action="update", obj=clinic, actor=actor,
                  summary=f"{user.get_username()} removed from the staff of {clinic}")
     membership.delete()
 
 
-def _end_by_clinic(delegation: Delegation, *, by, clinic, request=None) -> None:
+def _end_by_clinic(delegation: Delegation, *, by, clinic, actor=None) -> None:
     delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
     delegation.status = Delegation.Status.ENDED
     delegation.ended_at = timezone.now()
     delegation.ended_by = by
     delegation.save(update_fields=["status", "ended_at", "ended_by"])
     roles.revoke_provider(delegation.delegate, delegation.provider)
-    audit.record(user=by, action="delegation", obj=delegation, request=request,
+    audit.record(user=by, action="delegation", obj=delegation, actor=actor,
                  reason=f"Left the staff of {clinic}", summary="Delegation ended by the clinic lead")

@@ -63,7 +63,7 @@ def provider_edit(request, pk):
         data = dict(form.cleaned_data)
         communities = data.pop("communities")
         try:
-            services.update_provider_profile(provider, data=data, communities=communities, by=request.user, request=request)
+            services.update_provider_profile(provider, data=data, communities=communities, by=request.user, actor=request.actor)
         except ValidationError as exc:
             errors.to_form(form, exc)
         else:
@@ -87,7 +87,7 @@ def capacity(request, pk):
         declare_capacity(
             provider, accepting=d["accepting"], new_patients=d["new_patients"], by=request.user,
             monthly_intake=d["monthly_intake"] or 0, desired_panel_size=d["desired_panel_size"],
-            complexity=d["complexity"], note=d["note"], request=request,
+            complexity=d["complexity"], note=d["note"], actor=request.actor,
         )
         messages.success(request, f"Capacity declared for {provider}.")
         return redirect("providers:capacity", pk=provider.pk)
@@ -107,7 +107,7 @@ def delegations(request, pk):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.endorse(provider, form.cleaned_data["delegate"], by=request.user, request=request)
+                services.endorse(provider, form.cleaned_data["delegate"], by=request.user, actor=request.actor)
             except ValidationError as exc:
                 errors.to_form(form, exc)
             else:
@@ -123,7 +123,7 @@ def delegations(request, pk):
 def delegation_accept(request, pk):
     delegation = get_object_or_404(Delegation, pk=pk, delegate=request.user)
     try:
-        services.accept(delegation, by=request.user, request=request)
+        services.accept(delegation, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
@@ -138,7 +138,7 @@ def delegation_end(request, pk):
     if request.user.pk not in (delegation.delegate_id, delegation.provider.user_id):
         raise PermissionDenied
     try:
-        services.end(delegation, by=request.user, request=request)
+        services.end(delegation, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
@@ -171,7 +171,7 @@ def clinic_edit(request, pk):
         data["community_id"] = data.pop("community").pk
         data["hours"] = form.hours()
         try:
-            services.update_clinic(clinic, data=data, by=request.user, request=request)
+            services.update_clinic(clinic, data=data, by=request.user, actor=request.actor)
         except ValidationError as exc:
             errors.to_form(form, exc)
         else:
@@ -188,7 +188,7 @@ def clinic_staff_add(request, pk):
     if form.is_valid():
         try:
             services.add_staff(clinic, form.cleaned_data["user"], role=form.cleaned_data["role"], by=request.user,
-                               request=request)
+                               actor=request.actor)
         except ValidationError as exc:
             errors.flash(request, exc)
         else:
@@ -203,6 +203,6 @@ def clinic_staff_add(request, pk):
 def clinic_staff_remove(request, pk, membership_pk):
     clinic = access.clinic_to_manage(request.user, pk)
     membership = get_object_or_404(ClinicMembership, pk=membership_pk, clinic=clinic)
-    services.remove_staff(membership, by=request.user, request=request)
+    services.remove_staff(membership, by=request.user, actor=request.actor)
     messages.success(request, "Staff member removed; their delegations from this clinic's providers ended.")
     return redirect(reverse("providers:clinic", args=[clinic.pk]) + "#staff")

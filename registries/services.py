@@ -196,7 +196,7 @@ def check_file(
 
 
 def create_upload(
-    provider: Provider, *, data: bytes, file_name: str, by=None, request=None, checked=None,
+    provider: Provider, *, data: bytes, file_name: str, by=None, actor=None, checked=None,
     timings: dict | None = None,
 ) -> PanelUpload:
     """Check a file and keep it with its report, awaiting the decision to load or cancel.
@@ -225,7 +225,7 @@ def create_upload(
         report=report,
     )
     audit.record(
-        user=by, action="create", obj=upload, request=request,
+        user=by, action="create", obj=upload, actor=actor,
         summary=f"Panel file checked for {provider}: {result.rows_read} rows read, {result.rows_valid} valid",
     )
     clock.lap("store file and report")
@@ -247,7 +247,7 @@ def checked_rows(upload: PanelUpload) -> panel_file.CheckResult:
 # --- decide: load or cancel ---------------------------------------------------------
 
 @transaction.atomic
-def request_load(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
+def request_load(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
     """Mark the upload for loading and queue the Celery load once this transaction commits."""
     upload = PanelUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.status != PanelUpload.Status.CHECKED:
@@ -259,7 +259,7 @@ def request_load(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
     upload.load_requested_by = by if getattr(by, "is_authenticated", False) else None
     upload.save(update_fields=["status", "load_requested_at", "load_requested_by"])
     set_progress(upload.pk, 0, "Waiting for a worker")
-    audit.record(user=by, action="status", obj=upload, request=request, summary="Panel load requested (valid rows)")
+    audit.record(user=by, action="status", obj=upload, actor=actor, summary="Panel load requested (valid rows)")
 
     from registries.tasks import load_panel_upload
 
@@ -268,14 +268,14 @@ def request_load(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
 
 
 @transaction.atomic
-def cancel_upload(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
+def cancel_upload(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
     upload = PanelUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.status != PanelUpload.Status.CHECKED:
         raise PanelError(f"This upload is {upload.get_status_display().lower()}; it cannot be cancelled.")
     upload.status = PanelUpload.Status.CANCELLED
     upload.finished_at = timezone.now()
     upload.save(update_fields=["status", "finished_at"])
-    audit.record(user=by, action="status", obj=upload, request=request, summary="Panel upload cancelled; nothing loaded")
+    audit.record(user=by, action="status", obj=upload, actor=actor, summary="Panel upload cancelled; nothing loaded")
     return upload
 
 
@@ -528,7 +528,7 @@ def add_patient(
     gender: str = "",
     postal_code: str = "",
     by=None,
-    request=None,
+    actor=None,
 ) -> AddResult:
     """Add one patient to a panel as the 98990 attachment code does.
 
@@ -558,14 +558,14 @@ def add_patient(
             patient=patient, claiming_provider=provider, resolved_at__isnull=True,
             defaults={"existing_entry": current},
         )
-        audit.record(user=by, action="create", obj=result.conflict, request=request,
+        audit.record(user=by, action="create", obj=result.conflict, actor=actor,
                      summary=f"Claim by {provider} sent to coordinators: patient is on another panel")
     else:
         result.entry = PanelEntry.objects.create(
             patient=patient, provider=provider, since=timezone.localdate(),
             source=PanelEntry.Source.FEE_CODE, created_by=by if getattr(by, "is_authenticated", False) else None,
         )
-        audit.record(user=by, action="create", obj=result.entry, request=request,
+        audit.record(user=by, action="create", obj=result.entry, actor=actor,
                      summary=f"Added to the panel of {provider} (98990)")
     registration = patient.registration
     if registration and registration.status in Registration.OPEN_STATUSES:
@@ -577,7 +577,7 @@ def add_patient(
 
 
 @transaction.atomic
-def remove_patient(entry: PanelEntry, *, reason: str, by=None, request=None) -> PanelEntry:
+def remove_patient(entry: PanelEntry, *, reason: str, by=None, actor=None) -> PanelEntry:
     """End a panel entry; it is kept, with the reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -588,7 +588,7 @@ def remove_patient(entry: PanelEntry, *, reason: str, by=None, request=None) -> 
     entry.ended_at = timezone.now()
     entry.end_reason = reason[:200]
     entry.save(update_fields=["ended_at", "end_reason"])
-    audit.record(user=by, action="update", obj=entry, request=request, reason=reason,
+    audit.record(user=by, action="update", obj=entry, actor=actor, reason=reason,
                  summary=f"Removed from the panel of {entry.provider}")
     return entry
 
@@ -596,7 +596,7 @@ def remove_patient(entry: PanelEntry, *, reason: str, by=None, request=None) -> 
 # --- coordinators: conflicts and waitlist flags -----------------------------------------
 
 @transaction.atomic
-def resolve_conflict(conflict: PanelConflict, *, resolution: str, note: str = "", by=None, request=None) -> PanelConflict:
+def resolve_conflict(conflict: PanelConflict, *, resolution: str, note: str = "", by=None, actor=None) -> PanelConflict:
     conflict = PanelConflict.objects.select_for_update().select_related("claiming_provider").get(pk=conflict.pk)
     if conflict.resolved_at:
         raise PanelError("This conflict has already been resolved.")
@@ -620,13 +620,13 @@ def resolve_conflict(conflict: PanelConflict, *, resolution: str, note: str = ""
     conflict.resolved_at = timezone.now()
     conflict.resolved_by = by
     conflict.save(update_fields=["resolution", "resolution_note", "resolved_at", "resolved_by"])
-    audit.record(user=by, action="update", obj=conflict, request=request, reason=note,
+    audit.record(user=by, action="update", obj=conflict, actor=actor, reason=note,
                  summary=f"Panel conflict resolved: {conflict.get_resolution_display()}")
     return conflict
 
 
 @transaction.atomic
-def resolve_flag(flag: WaitlistFlag, *, note: str = "", by=None, request=None) -> WaitlistFlag:
+def resolve_flag(flag: WaitlistFlag, *, note: str = "", by=None, actor=None) -> WaitlistFlag:
     flag = WaitlistFlag.objects.select_for_update().get(pk=flag.pk)
     if flag.resolved_at:
         raise PanelError("This flag has already been reviewed.")
@@ -634,6 +634,6 @@ def resolve_flag(flag: WaitlistFlag, *, note: str = "", by=None, request=None) -
     flag.resolved_by = by
     flag.resolution_note = (note or "")[:300]
     flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
-    audit.record(user=by, action="update", obj=flag, request=request, reason=note,
+    audit.record(user=by, action="update", obj=flag, actor=actor, reason=note,
                  summary="Waitlist flag from a panel upload reviewed")
     return flag

@@ -27,7 +27,7 @@ def panel(request, provider_pk):
     q = request.GET.get("q", "").strip()
     rows, next_cursor = selectors.panel_page(provider, q=q, after=request.GET.get("after"))
     audit.record(
-        user=request.user, action="search" if q else "view", obj=provider, request=request,
+        user=request.user, action="search" if q else "view", obj=provider, actor=request.actor,
         summary=f"Panel of {provider} viewed ({len(rows)} patients shown)", reason=q[:100],
     )
     return render(request, "registries/panel.html", {
@@ -47,7 +47,7 @@ def panel_add(request, provider_pk):
     form = AddPatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.add_patient(provider, **form.cleaned_data, by=request.user, request=request)
+            result = services.add_patient(provider, **form.cleaned_data, by=request.user, actor=request.actor)
         except ValidationError as exc:
             errors.to_form(form, exc)
         else:
@@ -69,7 +69,7 @@ def panel_remove(request, entry_pk):
     form = RemovePatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.remove_patient(entry, reason=form.reason_text(), by=request.user, request=request)
+            services.remove_patient(entry, reason=form.reason_text(), by=request.user, actor=request.actor)
         except ValidationError as exc:
             errors.to_form(form, exc)
         else:
@@ -84,7 +84,7 @@ def upload_new(request, provider_pk):
     form = PanelUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
-        upload = services.create_upload(provider, data=f.read(), file_name=f.name, by=request.user, request=request)
+        upload = services.create_upload(provider, data=f.read(), file_name=f.name, by=request.user, actor=request.actor)
         return redirect("registries:upload", pk=upload.pk)
     return render(request, "registries/upload_new.html", {
         "provider": provider, "form": form, "uploads": selectors.uploads_of(provider),
@@ -114,7 +114,7 @@ def upload_progress(request, pk):
 def upload_load(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     try:
-        services.request_load(upload, by=request.user, request=request)
+        services.request_load(upload, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     return redirect("registries:upload", pk=upload.pk)
@@ -125,7 +125,7 @@ def upload_load(request, pk):
 def upload_cancel(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     try:
-        services.cancel_upload(upload, by=request.user, request=request)
+        services.cancel_upload(upload, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
@@ -145,7 +145,7 @@ def division_panels(request):
     rows, next_cursor = selectors.division_panel_page(divisions, q=q, provider_id=provider_id,
                                                       after=request.GET.get("after"))
     audit.record(user=request.user, action="search" if q else "view", object_type="registries.PanelEntry",
-                 request=request, summary=f"Division panels browsed ({len(rows)} entries shown)", reason=q[:100])
+                 actor=request.actor, summary=f"Division panels browsed ({len(rows)} entries shown)", reason=q[:100])
     return render(request, "registries/division_panels.html", {
         "rows": rows, "q": q, "next_cursor": next_cursor, "provider_id": provider_id,
         "providers": access.providers_in_divisions(divisions).order_by("last_name", "first_name"),
@@ -157,7 +157,7 @@ def division_panels(request):
 def conflicts(request):
     divisions = access.coordinator_divisions(request.user)
     rows = list(selectors.open_conflicts(divisions)[:200])
-    audit.record(user=request.user, action="view", object_type="registries.PanelConflict", request=request,
+    audit.record(user=request.user, action="view", object_type="registries.PanelConflict", actor=request.actor,
                  summary=f"Panel conflicts listed ({len(rows)})")
     return render(request, "registries/conflicts.html", {"rows": rows, "divisions": divisions,
                                                           "form": ResolveConflictForm()})
@@ -174,7 +174,7 @@ def conflict_resolve(request, pk):
         messages.error(request, "Choose how to resolve the conflict.")
         return redirect("registries:conflicts")
     try:
-        services.resolve_conflict(conflict, by=request.user, request=request, **form.cleaned_data)
+        services.resolve_conflict(conflict, by=request.user, actor=request.actor, **form.cleaned_data)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
@@ -186,7 +186,7 @@ def conflict_resolve(request, pk):
 def flags(request):
     divisions = access.coordinator_divisions(request.user)
     rows = list(selectors.open_flags(divisions)[:200])
-    audit.record(user=request.user, action="view", object_type="registries.WaitlistFlag", request=request,
+    audit.record(user=request.user, action="view", object_type="registries.WaitlistFlag", actor=request.actor,
                  summary=f"Waitlist flags listed ({len(rows)})")
     return render(request, "registries/flags.html", {"rows": rows, "divisions": divisions, "form": ResolveFlagForm()})
 
@@ -198,6 +198,6 @@ def flag_resolve(request, pk):
                              division__in=access.coordinator_divisions(request.user))
     form = ResolveFlagForm(request.POST)
     form.is_valid()
-    services.resolve_flag(flag, note=form.cleaned_data.get("note", ""), by=request.user, request=request)
+    services.resolve_flag(flag, note=form.cleaned_data.get("note", ""), by=request.user, actor=request.actor)
     messages.success(request, "Flag reviewed.")
     return redirect("registries:flags")

@@ -110,7 +110,7 @@ def export_csv(request, key):
     writer.writerow([f"{report.title}: {scope.label}, {period}, snapshot of {scope.snapshot.as_of:%Y-%m-%d}"])
     writer.writerow(['"<10" = a count from 1 to 9; "x" = withheld so that a small count cannot be worked back.'])
     audit.record(
-        user=request.user, action="export", obj=scope.snapshot, request=request,
+        user=request.user, action="export", obj=scope.snapshot, actor=request.actor,
         summary=f"CSV of report '{key}' for {scope.label} ({scope.weeks} weeks)",
     )
     return response

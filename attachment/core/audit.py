@@ -1,36 +1,85 @@
-"""The one way an audit record is written."""
+"""The one way an audit record is written, and the Actor it names.
+
+An `Actor` is who did something and from where: the user (or nobody, for the public),
+the client address and user agent of the request, and for work done off a request (a
+Celery task, a command) what ran it. It is made once per request by `ActorMiddleware`
+(`request.actor`) or once per task, and services take it instead of the HTTP request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db import models
 
+from attachment.core.http import client_address
 from attachment.core.models import AuditEvent
 
 
-def client_ip(request) -> str | None:
+@dataclass(frozen=True)
+class Actor:
+    user: object = None
+    ip_address: str | None = None
+    user_agent: str = ""
+    via: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> Actor:
+        user = getattr(request, "user", None)
+        return cls(
+            user=user,
+            ip_address=client_address(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+
+    @classmethod
+    def task(cls, name: str, user=None) -> Actor:
+        """Work done by a background job (on behalf of `user`, when a person asked for it)."""
+        return cls(user=user, via=f"task {name}")
+
+    @classmethod
+    def command(cls, name: str, user=None) -> Actor:
+        return cls(user=user, via=f"command {name}")
+
+    @property
+    def authenticated_user(self):
+        user = self.user
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def actor_of(request) -> Actor | None:
+    """The request's Actor (made by the middleware; made here for a request that skipped it)."""
     if request is None:
         return None
-    # Behind the production proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
+    actor = getattr(request, "actor", None)
+    return actor if actor is not None else Actor.from_request(request)
 
 
 def record(
     *,
-    user,
+    user=None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
-    request=None,
+    actor: Actor | None = None,
     summary: str = "",
     reason: str = "",
     changes: dict | None = None,
 ) -> AuditEvent:
-    """Write one audit event for a view or change of `obj` (or of object_type/object_id)."""
+    """Write one audit event for a view or change of `obj` (or of object_type/object_id).
+
+    `user` defaults to the actor's; the address and user agent come from the actor.
+    """
     if obj is not None:
         object_type = obj._meta.label
         object_id = str(obj.pk)
+    if user is None and actor is not None:
+        user = actor.user
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    if actor is not None and actor.via:
+        summary = f"{summary} ({actor.via})" if summary else actor.via
     return AuditEvent.objects.create(
         user=user,
         action=action,
@@ -39,8 +88,8 @@ def record(
         summary=summary[:300],
         reason=reason[:300],
         changes=changes or {},
-        ip_address=client_ip(request),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        ip_address=actor.ip_address if actor is not None else None,
+        user_agent=actor.user_agent if actor is not None else "",
     )
 
 

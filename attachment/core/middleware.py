@@ -2,6 +2,7 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from attachment.core.audit import Actor
 from attachment.core.roles import is_staff_role
 
 # Paths a staff member without MFA may still reach: to set it up, or to leave.
@@ -30,3 +31,14 @@ def _has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class ActorMiddleware:
+    """Makes `request.actor` once per request: who (the user), from which address, with which browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.actor = Actor.from_request(request)
+        return self.get_response(request)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from attachment.core import audit
 from attachment.core.errors import DomainError
+from attachment.core.http import absolute_url
 from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
 from patients import services as patient_services
 from patients.models import Patient, Registration
@@ -42,7 +43,7 @@ def give_back_places(proposal: Proposal) -> None:
 
 # --- matching runs ----------------------------------------------------------------
 
-def start_run(*, by, division_id: int | None = None, community_id: int | None = None, request=None) -> MatchRun:
+def start_run(*, by, division_id: int | None = None, community_id: int | None = None, actor=None) -> MatchRun:
     """Record a run and queue it for the worker (after commit, so the worker finds the row)."""
     from attachment.workflow import tasks
 
@@ -53,7 +54,7 @@ def start_run(*, by, division_id: int | None = None, community_id: int | None = 
             phase="Queued",
         )
         audit.record(
-            user=by, action="create", obj=run, request=request,
+            user=by, action="create", obj=run, actor=actor,
             summary="Started a matching run", changes={"parameters": run.parameters},
         )
         transaction.on_commit(lambda: tasks.run_matching.delay(run.pk))
@@ -63,7 +64,7 @@ def start_run(*, by, division_id: int | None = None, community_id: int | None = 
 # --- proposals ------------------------------------------------------------------
 
 @transaction.atomic
-def skip_proposal(proposal_id: int, *, by, reason: str, never_again: bool = False, request=None) -> Proposal:
+def skip_proposal(proposal_id: int, *, by, reason: str, never_again: bool = False, actor=None) -> Proposal:
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Say why the proposal is skipped.")
@@ -82,7 +83,7 @@ def skip_proposal(proposal_id: int, *, by, reason: str, never_again: bool = Fals
             defaults={"by": DeclinedPair.By.COORDINATOR, "reason": reason[:300], "recorded_by": by},
         )
     audit.record(
-        user=by, action="update", obj=proposal, request=request, reason=reason,
+        user=by, action="update", obj=proposal, actor=actor, reason=reason,
         summary="Skipped a proposal" + (" (never propose this pair again)" if never_again else ""),
         changes={"status": ["proposed", "skipped"]},
     )
@@ -104,7 +105,7 @@ def _expiry(now):
 
 
 @transaction.atomic
-def send_offer(proposal_id: int, *, by, request=None) -> Offer:
+def send_offer(proposal_id: int, *, by, actor=None) -> Offer:
     """Turn a proposal into an offer in the clinic's inbox; the registration becomes offered."""
     proposal = Proposal.objects.select_for_update().select_related("provider").get(pk=proposal_id)
     if proposal.status != Proposal.Status.PROPOSED:
@@ -125,22 +126,22 @@ def send_offer(proposal_id: int, *, by, request=None) -> Offer:
     proposal.decided_at = now
     proposal.decided_by = by
     proposal.save(update_fields=["status", "decided_at", "decided_by"])
-    patient_services.set_status(registration, Registration.Status.OFFERED, by=by, request=request,
+    patient_services.set_status(registration, Registration.Status.OFFERED, by=by, actor=actor,
                                 reason=f"Offer sent to {clinic}")
     audit.record(
-        user=by, action="create", obj=offer, request=request,
+        user=by, action="create", obj=offer, actor=actor,
         summary=f"Sent offer for {registration.reference_code} to {proposal.provider} at {clinic}",
     )
     return offer
 
 
-def send_offers(proposal_ids, *, by, request=None) -> tuple[list[Offer], list[str]]:
+def send_offers(proposal_ids, *, by, actor=None) -> tuple[list[Offer], list[str]]:
     """Send many proposals at once; each is its own transaction, so one that no longer
     applies does not hold back the others. Returns (offers, problems)."""
     offers, problems = [], []
     for pid in sorted({int(i) for i in proposal_ids}):
         try:
-            offers.append(send_offer(pid, by=by, request=request))
+            offers.append(send_offer(pid, by=by, actor=actor))
         except (WorkflowError, IntegrityError, Proposal.DoesNotExist) as exc:
             problems.append(f"Proposal {pid}: {exc}")
     return offers, problems
@@ -160,21 +161,21 @@ def _require(offer: Offer, *statuses, now=None):
 
 
 @transaction.atomic
-def book_meet_and_greet(offer_id: int, *, at: datetime.datetime, by, request=None) -> Offer:
+def book_meet_and_greet(offer_id: int, *, at: datetime.datetime, by, actor=None) -> Offer:
     offer = _lock_offer(offer_id)
     _require(offer, Offer.Status.SENT, Offer.Status.CLINIC_ACCEPTED)
     before = offer.meet_and_greet_at
     offer.meet_and_greet_at = at
     offer.save(update_fields=["meet_and_greet_at"])
     audit.record(
-        user=by, action="update", obj=offer, request=request, summary="Booked a meet-and-greet",
+        user=by, action="update", obj=offer, actor=actor, summary="Booked a meet-and-greet",
         changes={"meet_and_greet_at": [str(before) if before else None, str(at)]},
     )
     return offer
 
 
 @transaction.atomic
-def clinic_accept(offer_id: int, *, by, request=None) -> Offer:
+def clinic_accept(offer_id: int, *, by, actor=None) -> Offer:
     """The clinic takes the household; the patient is told and has a fresh period to answer."""
     offer = _lock_offer(offer_id)
     now = timezone.now()
@@ -184,26 +185,25 @@ def clinic_accept(offer_id: int, *, by, request=None) -> Offer:
     offer.clinic_answered_by = by
     offer.expires_at = _expiry(now)
     offer.save(update_fields=["status", "clinic_answered_at", "clinic_answered_by", "expires_at"])
-    audit.record(user=by, action="status", obj=offer, request=request, summary="Clinic accepted the offer",
+    audit.record(user=by, action="status", obj=offer, actor=actor, summary="Clinic accepted the offer",
                  changes={"status": ["sent", "clinic_accepted"]})
-    link = request.build_absolute_uri(confirm_path(offer)) if request is not None else confirm_path(offer)
-    transaction.on_commit(lambda: notify_patient(offer.pk, link))
+    transaction.on_commit(lambda: notify_patient(offer.pk))
     return offer
 
 
 @transaction.atomic
-def clinic_decline(offer_id: int, *, by, reason: str, request=None) -> Offer:
-    return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.CLINIC, request=request,
+def clinic_decline(offer_id: int, *, by, reason: str, actor=None) -> Offer:
+    return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.CLINIC, actor=actor,
                     allowed=(Offer.Status.SENT, Offer.Status.CLINIC_ACCEPTED))
 
 
 @transaction.atomic
-def patient_decline(offer_id: int, *, by=None, reason: str, request=None) -> Offer:
-    return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.PATIENT, request=request,
+def patient_decline(offer_id: int, *, by=None, reason: str, actor=None) -> Offer:
+    return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.PATIENT, actor=actor,
                     allowed=(Offer.Status.CLINIC_ACCEPTED,))
 
 
-def _decline(offer_id, *, by, reason, who, request, allowed):
+def _decline(offer_id, *, by, reason, who, actor, allowed):
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("Give a reason for the decline.")
@@ -220,27 +220,27 @@ def _decline(offer_id, *, by, reason, who, request, allowed):
     offer.decline_reason = reason[:300]
     offer.closed_at = now
     offer.save()
-    _release(offer, by=by, reason=f"Offer declined by {who}: {reason}", request=request)
+    _release(offer, by=by, reason=f"Offer declined by {who}: {reason}", actor=actor)
     DeclinedPair.objects.get_or_create(
         registration_id=offer.registration_id, provider_id=offer.provider_id,
         defaults={"by": who, "reason": reason[:300], "recorded_by": by},
     )
-    audit.record(user=by, action="status", obj=offer, request=request, reason=reason,
+    audit.record(user=by, action="status", obj=offer, actor=actor, reason=reason,
                  summary=f"Offer declined by the {who}", changes={"status": [old, offer.status]})
     return offer
 
 
-def _release(offer: Offer, *, by, reason: str, request=None):
+def _release(offer: Offer, *, by, reason: str, actor=None):
     """Give the offer's places back and put the household back on the waitlist."""
     give_back_places(offer.proposal)
     registration = Registration.objects.get(pk=offer.registration_id)
     if registration.status == Registration.Status.OFFERED:
         patient_services.set_status(registration, Registration.Status.WAITING, by=by, reason=reason[:300],
-                                    request=request)
+                                    actor=actor)
 
 
 @transaction.atomic
-def withdraw_offer(offer_id: int, *, by, reason: str, request=None) -> Offer:
+def withdraw_offer(offer_id: int, *, by, reason: str, actor=None) -> Offer:
     """A coordinator takes an open offer back (the household moved, asked to wait, ...)."""
     reason = (reason or "").strip()
     if not reason:
@@ -252,8 +252,8 @@ def withdraw_offer(offer_id: int, *, by, reason: str, request=None) -> Offer:
     offer.status = Offer.Status.WITHDRAWN
     offer.closed_at = timezone.now()
     offer.save(update_fields=["status", "closed_at"])
-    _release(offer, by=by, reason=f"Offer withdrawn: {reason}", request=request)
-    audit.record(user=by, action="status", obj=offer, request=request, reason=reason,
+    _release(offer, by=by, reason=f"Offer withdrawn: {reason}", actor=actor)
+    audit.record(user=by, action="status", obj=offer, actor=actor, reason=reason,
                  summary="Offer withdrawn", changes={"status": [old, "withdrawn"]})
     return offer
 
@@ -261,7 +261,7 @@ def withdraw_offer(offer_id: int, *, by, reason: str, request=None) -> Offer:
 # --- the patient's answer: attachment ----------------------------------------------------
 
 @transaction.atomic
-def patient_confirm(offer_id: int, *, by=None, request=None) -> Offer:
+def patient_confirm(offer_id: int, *, by=None, actor=None) -> Offer:
     """Attach the household: all or nothing.
 
     The offer becomes attached; every member gets an open PanelEntry with the provider
@@ -298,10 +298,10 @@ def patient_confirm(offer_id: int, *, by=None, request=None) -> Offer:
                    source=PanelEntry.Source.ATTACH, created_by=by)
         for m in members
     ])
-    patient_services.set_status(registration, Registration.Status.ATTACHED, by=by, request=request,
+    patient_services.set_status(registration, Registration.Status.ATTACHED, by=by, actor=actor,
                                 reason=f"Attached to {offer.provider}")
     audit.record(
-        user=by, action="attach", obj=offer, request=request,
+        user=by, action="attach", obj=offer, actor=actor,
         summary=f"Attached {registration.reference_code} ({len(members)} people) to {offer.provider}"
         + ("" if by else " (confirmed by the patient online)"),
         changes={"status": ["clinic_accepted", "attached"], "panel_entries": len(members),
@@ -312,7 +312,7 @@ def patient_confirm(offer_id: int, *, by=None, request=None) -> Offer:
 
 # --- expiry ----------------------------------------------------------------------------
 
-def expire_offers(now=None) -> int:
+def expire_offers(now=None, *, actor=None) -> int:
     """Expire every open offer past its time. Each in its own transaction, re-checked
     under the offer's lock, so a clinic or patient answering at that instant wins or
     loses cleanly."""
@@ -323,13 +323,13 @@ def expire_offers(now=None) -> int:
     )
     expired = 0
     for pk in due:
-        if _expire_one(pk, now):
+        if _expire_one(pk, now, actor):
             expired += 1
     return expired
 
 
 @transaction.atomic
-def _expire_one(offer_id: int, now) -> bool:
+def _expire_one(offer_id: int, now, actor) -> bool:
     offer = _lock_offer(offer_id)
     if not offer.is_open or offer.expires_at > now:
         return False
@@ -337,8 +337,8 @@ def _expire_one(offer_id: int, now) -> bool:
     offer.status = Offer.Status.EXPIRED
     offer.closed_at = now
     offer.save(update_fields=["status", "closed_at"])
-    _release(offer, by=None, reason="Offer expired without an answer")
-    audit.record(user=None, action="status", obj=offer, summary="Offer expired without an answer",
+    _release(offer, by=None, reason="Offer expired without an answer", actor=actor)
+    audit.record(actor=actor, action="status", obj=offer, summary="Offer expired without an answer",
                  changes={"status": [old, "expired"]})
     return True
 
@@ -350,7 +350,7 @@ def confirm_path(offer: Offer) -> str:
     return reverse("offer:respond", args=[offer.registration.reference_code])
 
 
-def patient_message(offer: Offer, link: str | None = None) -> str:
+def patient_message(offer: Offer) -> str:
     """What the patient is told once the clinic accepts: by email, and read out by phone."""
     provider, clinic = offer.provider, offer.clinic
     lines = [
@@ -367,13 +367,13 @@ def patient_message(offer: Offer, link: str | None = None) -> str:
         f"Your reference code is {offer.registration.reference_code}."
     )
     lines.append(
-        f"You can answer online at {link or confirm_path(offer)} with your reference code and date of birth, "
+        f"You can answer online at {absolute_url(confirm_path(offer))} with your reference code and date of birth, "
         "or reply to your attachment coordinator."
     )
     return "\n".join(lines)
 
 
-def notify_patient(offer_id: int, link: str | None = None) -> bool:
+def notify_patient(offer_id: int) -> bool:
     """Email the household the clinic's acceptance, where it gave an address."""
     offer = Offer.objects.select_related("registration", "provider", "clinic").get(pk=offer_id)
     email = offer.registration.email
@@ -382,7 +382,7 @@ def notify_patient(offer_id: int, link: str | None = None) -> bool:
     try:
         send_mail(
             "A family doctor or nurse practitioner can take you",
-            patient_message(offer, link),
+            patient_message(offer),
             settings.DEFAULT_FROM_EMAIL,
             [email],
         )

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from attachment.core.audit import Actor
 from attachment.core.jobs import tracked
 
 TRANSIENT = (OperationalError, ConnectionError)
@@ -44,7 +45,7 @@ def expire_offers() -> int:
     from attachment.workflow import services
 
     with tracked("offer_expiry") as job:
-        count = services.expire_offers()
+        count = services.expire_offers(actor=Actor.task("offer_expiry"))
         job.summary = f"{count} offers expired"
         job.figures = {"expired": count}
     return count

@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 
 def _audit_list(request, object_type, summary):
     audit.record(user=request.user, action="view", object_type=object_type, object_id="list",
-                 request=request, summary=summary)
+                 actor=request.actor, summary=summary)
 
 
 # --- coordinator: matching runs ---------------------------------------------------------
@@ -47,7 +47,7 @@ def runs(request):
         division, community = form.cleaned_data["division"], form.cleaned_data["community"]
         access.require_division(request.user, division.pk)
         run = services.start_run(by=request.user, division_id=division.pk,
-                                 community_id=community.pk if community else None, request=request)
+                                 community_id=community.pk if community else None, actor=request.actor)
         messages.success(request, f"Matching run {run.pk} started for {community or division}.")
         return redirect("workflow:run", pk=run.pk)
     page = Paginator(selectors.runs_for(request.user), 20).get_page(request.GET.get("page"))
@@ -106,7 +106,7 @@ def send_offers(request):
     if not allowed:
         messages.error(request, "Choose at least one proposal to send.")
         return redirect(request.POST.get("next") or reverse("workflow:proposals"))
-    offers, problems = services.send_offers(allowed, by=request.user, request=request)
+    offers, problems = services.send_offers(allowed, by=request.user, actor=request.actor)
     if offers:
         messages.success(request, f"{len(offers)} offer{'s' if len(offers) != 1 else ''} sent to the clinics.")
     for problem in problems:
@@ -130,7 +130,7 @@ def skip(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.skip_proposal(proposal.pk, by=request.user, reason=form.cleaned_data["reason"],
-                                   never_again=form.cleaned_data["never_again"], request=request)
+                                   never_again=form.cleaned_data["never_again"], actor=request.actor)
         except DomainError as exc:
             errors.flash(request, exc)
         else:
@@ -138,7 +138,7 @@ def skip(request, pk):
                                       "the places went back to the provider.")
         return redirect("workflow:proposals")
     if request.method == "GET":
-        audit.record(user=request.user, action="view", obj=proposal, request=request, summary="Viewed a proposal")
+        audit.record(user=request.user, action="view", obj=proposal, actor=request.actor, summary="Viewed a proposal")
     return render(request, "workflow/skip.html", {"proposal": proposal, "form": form,
                                                   "show_errors": request.method == "POST"})
 
@@ -167,27 +167,27 @@ def offer_manage(request, pk):
         try:
             if request.POST.get("form") == "answer" and answer_form.is_valid():
                 if answer_form.cleaned_data["answer"] == "yes":
-                    services.patient_confirm(offer.pk, by=request.user, request=request)
+                    services.patient_confirm(offer.pk, by=request.user, actor=request.actor)
                     messages.success(request, f"Attached: {offer.registration.reference_code} is now on "
                                               f"{offer.provider}'s panel.")
                 else:
                     services.patient_decline(offer.pk, by=request.user, reason=answer_form.cleaned_data["reason"],
-                                             request=request)
+                                             actor=request.actor)
                     messages.success(request, "The household's decline is recorded; it is back on the waitlist.")
                 return redirect("workflow:offer", pk=offer.pk)
             if request.POST.get("form") == "withdraw" and withdraw_form.is_valid():
                 services.withdraw_offer(offer.pk, by=request.user, reason=withdraw_form.cleaned_data["reason"],
-                                        request=request)
+                                        actor=request.actor)
                 messages.success(request, "Offer withdrawn; the household is back on the waitlist.")
                 return redirect("workflow:offer", pk=offer.pk)
         except DomainError as exc:
             errors.flash(request, exc)
             return redirect("workflow:offer", pk=offer.pk)
     else:
-        audit.record(user=request.user, action="view", obj=offer, request=request, summary="Viewed an offer")
+        audit.record(user=request.user, action="view", obj=offer, actor=request.actor, summary="Viewed an offer")
     message = None
     if offer.status == Offer.Status.CLINIC_ACCEPTED:
-        message = services.patient_message(offer, request.build_absolute_uri(services.confirm_path(offer)))
+        message = services.patient_message(offer)
     return render(request, "workflow/offer_manage.html", {
         "offer": offer, "profile": selectors.household_profile(offer.registration), "message": message,
         "answer_form": answer_form, "withdraw_form": withdraw_form, "show_errors": request.method == "POST",
@@ -217,23 +217,23 @@ def inbox_offer(request, pk):
     if request.method == "POST":
         try:
             if action == "meet" and mg_form.is_valid():
-                services.book_meet_and_greet(offer.pk, at=mg_form.cleaned_data["at"], by=request.user, request=request)
+                services.book_meet_and_greet(offer.pk, at=mg_form.cleaned_data["at"], by=request.user, actor=request.actor)
                 messages.success(request, "Meet-and-greet booked.")
                 return redirect("workflow:inbox_offer", pk=offer.pk)
             if action == "accept":
-                services.clinic_accept(offer.pk, by=request.user, request=request)
+                services.clinic_accept(offer.pk, by=request.user, actor=request.actor)
                 messages.success(request, "Accepted. The household is being told and asked to confirm.")
                 return redirect("workflow:inbox_offer", pk=offer.pk)
             if action == "decline" and decline_form.is_valid():
                 services.clinic_decline(offer.pk, by=request.user, reason=decline_form.cleaned_data["reason"],
-                                        request=request)
+                                        actor=request.actor)
                 messages.success(request, "Declined. The household goes back to the waitlist.")
                 return redirect("workflow:inbox")
         except DomainError as exc:
             errors.flash(request, exc)
             return redirect("workflow:inbox_offer", pk=offer.pk)
     else:
-        audit.record(user=request.user, action="view", obj=offer, request=request,
+        audit.record(user=request.user, action="view", obj=offer, actor=request.actor,
                      summary="Viewed an offer in the clinic inbox")
     return render(request, "workflow/inbox_offer.html", {
         "offer": offer, "profile": selectors.household_profile(offer.registration),
@@ -294,7 +294,7 @@ def respond(request, reference):
                 registration = verify(form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
                 if registration is not None and registration.reference_code == reference:
                     request.session[VERIFIED_SESSION_KEY] = {"code": reference, "until": time.time() + VERIFIED_SECONDS}
-                    audit.record(user=None, action="view", obj=registration, request=request,
+                    audit.record(user=None, action="view", obj=registration, actor=request.actor,
                                  summary="Household opened its offer page")
                     _pad(started)
                     return redirect("offer:respond", reference=reference)
@@ -314,11 +314,11 @@ def respond(request, reference):
     if request.method == "POST" and offer is not None and form.is_valid():
         try:
             if form.cleaned_data["answer"] == "yes":
-                services.patient_confirm(offer.pk, by=None, request=request)
+                services.patient_confirm(offer.pk, by=None, actor=request.actor)
                 messages.success(request, f"Thank you. You are now a patient of {offer.provider} at {offer.clinic}. "
                                           "The clinic will contact you.")
             else:
-                services.patient_decline(offer.pk, by=None, reason=form.cleaned_data["reason"], request=request)
+                services.patient_decline(offer.pk, by=None, reason=form.cleaned_data["reason"], actor=request.actor)
                 messages.success(request, "Thank you. Your answer is recorded and you keep your place on the waitlist.")
         except DomainError as exc:
             errors.flash(request, exc)
