@@ -6,6 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attachment.settings")
 
 app = Celery("attachment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Each installed app's `tasks` module, and the workflow's (a package of the project, not an app).
+# Each installed app's `tasks` module, and those of packages that are not apps of their own.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["attachment.workflow"])
+app.autodiscover_tasks(["attachment.workflow", "registries.panels"])

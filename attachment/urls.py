@@ -13,7 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("patients.urls")),
     path("clinic/", include("providers.urls")),
-    path("panels/", include("registries.urls")),
+    path("panels/", include("registries.panels.urls")),
     path("matching/", include("attachment.workflow.urls")),
     path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),

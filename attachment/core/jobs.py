@@ -1,6 +1,7 @@
 """Background jobs leave a JobRun row: administrators see each job's last run and outcome."""
 
 import logging
+import time
 import traceback
 from contextlib import contextmanager
 
@@ -32,3 +33,17 @@ def tracked(name: str):
         run.finished_at = timezone.now()
         run.save(update_fields=["outcome", "error", "summary", "figures", "finished_at"])
         log.info("job %s %s: %s %s", name, run.outcome, run.summary, run.figures)
+
+
+class Stopwatch:
+    """Seconds per step, added into `into` (a dict) when one is given (benchmarks print them)."""
+
+    def __init__(self, into: dict | None):
+        self.into = into
+        self.started = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.into is not None:
+            self.into[name] = self.into.get(name, 0.0) + now - self.started
+        self.started = now

@@ -4,8 +4,8 @@
 
 Runs against its own database (`<DATABASE_URL's name>_bench`, dropped and re-created),
 so it never touches development or test data. The upload goes through exactly what the
-page and the Celery task run: `registries.services.create_upload` (check the whole
-file, compare with the registry, store it) and `registries.services.load_upload` (the
+page and the Celery task run: `registries.panels.uploads.create_upload` (check the whole
+file, compare with the registry, store it) and `registries.panels.load.load_upload` (the
 task's service, run inline). The bare COPY loads the same bytes into a table with no
 index, constraint or validation: the floor for getting the file into PostgreSQL.
 
@@ -116,8 +116,8 @@ def main():
     from django.db import connection
 
     from providers.models import Clinic, Provider
-    from registries import services
     from registries.models import Community, PanelEntry, PanelUpload
+    from registries.panels import load, uploads
 
     print(f"database {bench_name}: migrating…", flush=True)
     call_command("migrate", verbosity=0)
@@ -140,7 +140,7 @@ def main():
     data = path.read_bytes()
     check_steps = {}
     t = time.perf_counter()
-    upload = services.create_upload(provider, data=data, file_name="panel.csv", timings=check_steps)
+    upload = uploads.create_upload(provider, data=data, file_name="panel.csv", timings=check_steps)
     check_s = time.perf_counter() - t
     print(f"check (parse, validate, compare, store): {check_s:.2f}s; {upload.rows_valid:,} valid of {upload.rows_read:,}")
     for name, spent in check_steps.items():
@@ -151,7 +151,7 @@ def main():
     PanelUpload.objects.filter(pk=upload.pk).update(status=PanelUpload.Status.LOADING)
     load_steps = {}
     t = time.perf_counter()
-    upload = services.load_upload(upload.pk, progress=lambda percent, phase: None, timings=load_steps)
+    upload = load.load_upload(upload.pk, progress=lambda percent, phase: None, timings=load_steps)
     load_s = time.perf_counter() - t
     entries = PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).count()
     assert upload.status == "loaded" and entries == args.rows, (upload.status, entries)
@@ -160,10 +160,10 @@ def main():
         print(f"    {name:<40} {spent:6.2f}s")
 
     # The same file again: a no-op, and how long it takes to find that out.
-    again = services.create_upload(provider, data=data, file_name="panel.csv")
+    again = uploads.create_upload(provider, data=data, file_name="panel.csv")
     PanelUpload.objects.filter(pk=again.pk).update(status=PanelUpload.Status.LOADING)
     t = time.perf_counter()
-    again = services.load_upload(again.pk, progress=lambda percent, phase: None)
+    again = load.load_upload(again.pk, progress=lambda percent, phase: None)
     again_s = time.perf_counter() - t
     assert again.rows_loaded == 0 and PanelEntry.objects.count() == args.rows, again.report.get("load")
     print(f"same file again: {again.report['load']} in {again_s:.2f}s (load only)")

@@ -4,16 +4,16 @@ import time
 
 import pytest
 
-from registries import services
 from registries.models import PanelEntry, PanelUpload
+from registries.panels import uploads
 from tests.registries.conftest import good_rows, panel_csv, phn_list
 
 
 @pytest.mark.django_db(transaction=True)
 def test_upload_loads_through_a_real_worker(celery_worker_real, provider, moa):
     data = panel_csv(good_rows(phn_list(20)) + ["123,Bad,Row,1980-01-01,,,"], eol="\r\n", bom=True)
-    upload = services.create_upload(provider, data=data, file_name="panel.csv", by=moa)
-    services.request_load(upload, by=moa)  # commits, so the task is published to the worker's queue
+    upload = uploads.create_upload(provider, data=data, file_name="panel.csv", by=moa)
+    uploads.request_load(upload, by=moa)  # commits, so the task is published to the worker's queue
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -24,4 +24,4 @@ def test_upload_loads_through_a_real_worker(celery_worker_real, provider, moa):
     assert upload.status == PanelUpload.Status.LOADED, upload.error
     assert upload.rows_loaded == 20
     assert PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).count() == 20
-    assert services.get_progress(upload.pk) == {"percent": 100, "phase": "Loaded"}
+    assert uploads.get_progress(upload.pk) == {"percent": 100, "phase": "Loaded"}

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from registries import panel_file
+from registries.panels import file as panel_file
 from registries.phn import make_phn
 from tests.factories import valid_phns
 

@@ -5,8 +5,8 @@ from django.db import connection
 
 from attachment.core.models import AuditEvent
 from patients.models import Patient, Registration
-from registries import services
 from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+from registries.panels import PanelError, load, uploads
 from tests.factories import PatientFactory, ProviderFactory, household
 from tests.registries.conftest import good_rows, panel_csv, phn_list
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def checked_and_loading(provider, data, by=None):
-    upload = services.create_upload(provider, data=data, file_name="panel.csv", by=by)
+    upload = uploads.create_upload(provider, data=data, file_name="panel.csv", by=by)
     PanelUpload.objects.filter(pk=upload.pk).update(status=PanelUpload.Status.LOADING)
     return upload
 
@@ -34,14 +34,14 @@ def test_file_with_bom_and_crlf_loads(provider, moa, django_capture_on_commit_ca
     upload = checked_and_loading(provider, data, by=moa)
     assert (upload.rows_read, upload.rows_valid) == (3, 3)
     with django_capture_on_commit_callbacks(execute=True):
-        services.load_upload(upload.pk)
+        load.load_upload(upload.pk)
     upload.refresh_from_db()
     assert upload.status == PanelUpload.Status.LOADED and upload.rows_loaded == 3
     entries = PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).select_related("patient")
     assert sorted(e.patient.phn for e in entries) == sorted(phns)
     assert {e.source for e in entries} == {"upload"}
     assert Patient.objects.get(phn=phns[0]).postal_code == "V2C 1A1"
-    assert services.get_progress(upload.pk)["percent"] == 100
+    assert uploads.get_progress(upload.pk)["percent"] == 100
     assert AuditEvent.objects.filter(object_type="registries.PanelUpload", object_id=str(upload.pk), action="update").exists()
 
 
@@ -55,13 +55,13 @@ def test_loading_the_same_file_twice_changes_nothing(provider, moa):
         f"{waiting.phn},{waiting.last_name},{waiting.first_name},1980-05-17,,,",
     ])
     first = checked_and_loading(provider, data, by=moa)
-    services.load_upload(first.pk)
+    load.load_upload(first.pk)
     after_first = state()
     assert after_first[2:] == (1, 1)  # one conflict, one waitlist flag
     second = checked_and_loading(provider, data, by=moa)
     assert second.report["previously_loaded_at"]
     assert second.report["already_on_panel"] == 5 and second.report["conflict_count"] == 1
-    services.load_upload(second.pk)
+    load.load_upload(second.pk)
     second.refresh_from_db()
     assert state() == after_first
     assert second.rows_loaded == 0 and second.report["load"]["new_patients"] == 0
@@ -74,7 +74,7 @@ def test_conflict_is_reported_not_moved(provider, moa):
     data = panel_csv([f"{patient.phn},{patient.last_name},{patient.first_name},1980-05-17,,,2025-01-01"])
     upload = checked_and_loading(provider, data, by=moa)
     assert upload.report["conflicts"] == [{"line": 2, "phn": patient.phn}]
-    services.load_upload(upload.pk)
+    load.load_upload(upload.pk)
     existing.refresh_from_db()
     assert existing.ended_at is None and existing.provider == other
     conflict = PanelConflict.objects.get()
@@ -87,7 +87,7 @@ def test_waitlisted_patient_on_an_uploaded_panel_is_flagged_for_the_division(pro
     data = panel_csv([f"{member.phn},{member.last_name},{member.first_name},1980-05-17,,,"])
     upload = checked_and_loading(provider, data, by=moa)
     assert upload.report["on_waitlist"] == 1
-    services.load_upload(upload.pk)
+    load.load_upload(upload.pk)
     flag = WaitlistFlag.objects.get()
     assert (flag.patient, flag.registration, flag.division, flag.provider) == (member, registration, thompson, provider)
     # They are added to the panel too; the coordinator decides about the waitlist entry.
@@ -100,11 +100,11 @@ def test_existing_patient_details_are_kept_and_last_visit_moves_forward_only(pro
     entry = PanelEntry.objects.create(patient=patient, provider=provider, since="2020-01-01", source="attach",
                                       last_visit="2025-05-01")
     older = panel_csv([f"{patient.phn},Other,Name,1980-05-17,,,2024-01-01"])
-    services.load_upload(checked_and_loading(provider, older).pk)
+    load.load_upload(checked_and_loading(provider, older).pk)
     entry.refresh_from_db()
     assert str(entry.last_visit) == "2025-05-01"
     newer = panel_csv([f"{patient.phn},Other,Name,1980-05-17,,,2026-01-02"])
-    services.load_upload(checked_and_loading(provider, newer).pk)
+    load.load_upload(checked_and_loading(provider, newer).pk)
     entry.refresh_from_db()
     patient.refresh_from_db()
     assert str(entry.last_visit) == "2026-01-02" and (patient.first_name, patient.last_name) == ("Keep", "Me")
@@ -127,7 +127,7 @@ def test_worker_dying_between_chunks_or_phases_leaves_nothing_half_written(provi
                 raise WorkerDied(phase)
 
         with pytest.raises(WorkerDied):
-            services.load_upload(upload.pk, progress=progress, chunk_size=2)
+            load.load_upload(upload.pk, progress=progress, chunk_size=2)
         if fatal_phase == "Staging rows":
             assert seen[-1].startswith("Staging rows") and not seen[-1].endswith("(100%)")  # between chunks
         assert state() == before
@@ -137,36 +137,36 @@ def test_worker_dying_between_chunks_or_phases_leaves_nothing_half_written(provi
             cursor.execute("SELECT to_regclass('pg_temp.panel_stage')")
             assert cursor.fetchone() == (None,)
 
-    services.load_upload(upload.pk, chunk_size=2)
+    load.load_upload(upload.pk, chunk_size=2)
     upload.refresh_from_db()
     assert upload.status == PanelUpload.Status.LOADED and upload.rows_loaded == 7
     # A re-delivered task after success is a no-op.
-    services.load_upload(upload.pk)
+    load.load_upload(upload.pk)
     assert PanelEntry.objects.count() == 7
 
 
 def test_request_load_and_cancel_follow_the_status(provider, moa, django_capture_on_commit_callbacks):
     data = panel_csv(good_rows(phn_list(2)))
-    upload = services.create_upload(provider, data=data, file_name="p.csv", by=moa)
-    services.cancel_upload(upload, by=moa)
-    with pytest.raises(services.PanelError):
-        services.request_load(upload, by=moa)
-    upload2 = services.create_upload(provider, data=data, file_name="p.csv", by=moa)
+    upload = uploads.create_upload(provider, data=data, file_name="p.csv", by=moa)
+    uploads.cancel_upload(upload, by=moa)
+    with pytest.raises(PanelError):
+        uploads.request_load(upload, by=moa)
+    upload2 = uploads.create_upload(provider, data=data, file_name="p.csv", by=moa)
     assert upload2.stored_path == upload.stored_path  # one stored copy per content
     with django_capture_on_commit_callbacks() as callbacks:
-        services.request_load(upload2, by=moa)
+        uploads.request_load(upload2, by=moa)
     assert len(callbacks) == 1  # the Celery task is queued only once the decision is committed
     upload2.refresh_from_db()
     assert upload2.status == PanelUpload.Status.LOADING and upload2.load_requested_by == moa
-    with pytest.raises(services.PanelError):
-        services.cancel_upload(upload2, by=moa)
+    with pytest.raises(PanelError):
+        uploads.cancel_upload(upload2, by=moa)
 
 
 def test_a_file_with_no_valid_rows_cannot_be_loaded(provider, moa):
-    upload = services.create_upload(provider, data=panel_csv(["1,,,"]), file_name="bad.csv", by=moa)
+    upload = uploads.create_upload(provider, data=panel_csv(["1,,,"]), file_name="bad.csv", by=moa)
     assert upload.rows_valid == 0 and upload.report["error_count"] == 4
-    with pytest.raises(services.PanelError):
-        services.request_load(upload, by=moa)
+    with pytest.raises(PanelError):
+        uploads.request_load(upload, by=moa)
 
 
 # Outside a test transaction, as the Celery task runs: the load is then a top-level transaction,
@@ -185,7 +185,7 @@ def test_the_load_takes_the_rows_the_report_promised_even_a_day_later(provider, 
     assert (upload.rows_valid, upload.report["errors"][0]["line"]) == (1, 3)
 
     monkeypatch.setattr(timezone, "localdate", lambda *args: tomorrow)
-    upload = services.load_upload(upload.pk)
+    upload = load.load_upload(upload.pk)
     assert upload.rows_loaded == 1
     assert list(PanelEntry.objects.values_list("patient__phn", flat=True)) == [a]
 
@@ -193,8 +193,8 @@ def test_the_load_takes_the_rows_the_report_promised_even_a_day_later(provider, 
 def test_a_stored_file_that_no_longer_checks_the_same_is_not_loaded(provider, moa):
     upload = checked_and_loading(provider, panel_csv(good_rows(phn_list(2, 42_000_000))), by=moa)
     PanelUpload.objects.filter(pk=upload.pk).update(rows_valid=1)
-    with pytest.raises(services.PanelError, match="upload it again"):
-        services.load_upload(upload.pk)
+    with pytest.raises(PanelError, match="upload it again"):
+        load.load_upload(upload.pk)
     assert PanelEntry.objects.count() == 0
 
 
@@ -208,16 +208,16 @@ def test_known_and_new_people_load_the_same_with_or_without_per_row_key_checks(p
     upload = checked_and_loading(provider, data, by=moa)
     tables = ("registries_panelentry", "patients_patient")
     with connection.cursor() as cursor:
-        assert all(services._key_checks_by_load(cursor, t) for t in tables)  # the test database role is a superuser
+        assert all(load._key_checks_by_load(cursor, t) for t in tables)  # the test database role is a superuser
         if not checks_by_locks:
             # A trigger that replica mode would skip: the load must then keep the ordinary checks.
             cursor.execute("CREATE FUNCTION pg_temp.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'")
             for table in tables:
                 cursor.execute(f"CREATE TRIGGER panel_noop AFTER INSERT ON {table}"
                                " FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.noop()")
-            assert not any(services._key_checks_by_load(cursor, t) for t in tables)
+            assert not any(load._key_checks_by_load(cursor, t) for t in tables)
     try:
-        services.load_upload(upload.pk)
+        load.load_upload(upload.pk)
     finally:
         if not checks_by_locks:
             with connection.cursor() as cursor:
@@ -259,8 +259,8 @@ def test_a_role_that_is_not_superuser_loads_with_or_without_the_replication_role
             cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
         cursor.execute(f"SET ROLE {role}")
         try:
-            assert [services._key_checks_by_load(cursor, t) for t in ("registries_panelentry", "patients_patient")] == [granted] * 2
-            services.load_upload(upload.pk)
+            assert [load._key_checks_by_load(cursor, t) for t in ("registries_panelentry", "patients_patient")] == [granted] * 2
+            load.load_upload(upload.pk)
         finally:
             cursor.execute("RESET ROLE")
             if granted:

@@ -36,9 +36,9 @@ def test_moa_uploads_only_for_delegating_providers(client, moa, provider, strang
 
 
 def test_moa_cannot_open_another_providers_upload(client, moa, stranger_provider):
-    from registries import services
+    from registries.panels import uploads
 
-    upload = services.create_upload(stranger_provider, data=panel_csv(good_rows(phn_list(1))), file_name="x.csv")
+    upload = uploads.create_upload(stranger_provider, data=panel_csv(good_rows(phn_list(1))), file_name="x.csv")
     login(client, moa)
     assert client.get(reverse("registries:upload", args=[upload.pk])).status_code == 404
     assert client.post(reverse("registries:upload_load", args=[upload.pk])).status_code == 404
@@ -137,17 +137,17 @@ def test_panel_search_by_phn_prefix_and_whole_phn(client, moa, provider):
 
 
 def test_coordinators_see_conflicts_and_flags_of_their_division_only(client, coordinator, other_coordinator, provider, stranger_provider):
-    from registries import services
+    from registries.panels import load, uploads
 
     patient = PatientFactory()
     PanelEntry.objects.create(patient=patient, provider=stranger_provider, since="2020-01-01", source="attach")
     member = household(1).members.get()
-    upload = services.create_upload(provider, data=panel_csv([
+    upload = uploads.create_upload(provider, data=panel_csv([
         f"{patient.phn},{patient.last_name},{patient.first_name},1980-05-17,,,",
         f"{member.phn},{member.last_name},{member.first_name},1980-05-17,,,",
     ]), file_name="p.csv")
     PanelUpload.objects.filter(pk=upload.pk).update(status="loading")
-    services.load_upload(upload.pk)
+    load.load_upload(upload.pk)
     conflict, flag = PanelConflict.objects.get(), WaitlistFlag.objects.get()
     login(client, other_coordinator)
     assert conflict.patient.phn not in client.get(reverse("registries:conflicts")).content.decode()

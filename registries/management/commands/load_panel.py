@@ -12,8 +12,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.models import Provider
-from registries import services
 from registries.models import PanelUpload
+from registries.panels import load, uploads
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not a file.")
         data = path.read_bytes()
 
-        result, report = services.check_file(provider, data)
+        result, report = uploads.check_file(provider, data)
         # The command prints every bad row, not only the first REPORT_MAX_ERRORS kept on the page.
         report["errors"] = [e.as_dict() for e in result.all_errors]
         report["rows_loaded"] = 0
@@ -53,9 +53,9 @@ class Command(BaseCommand):
         elif result.rows_valid == 0:
             report["status"] = "nothing to load"
         else:
-            upload = services.create_upload(provider, data=data, file_name=path.name, checked=(result, dict(report)))
+            upload = uploads.create_upload(provider, data=data, file_name=path.name, checked=(result, dict(report)))
             PanelUpload.objects.filter(pk=upload.pk).update(status=PanelUpload.Status.LOADING)
-            upload = services.load_upload(upload.pk, progress=self._progress(options))
+            upload = load.load_upload(upload.pk, progress=self._progress(options))
             report["status"] = upload.status
             report["rows_loaded"] = upload.rows_loaded
             report["load"] = upload.report.get("load", {})

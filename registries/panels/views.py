@@ -7,15 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from attachment.core import access, audit, errors, roles
-from registries import selectors, services
-from registries.forms import (
+from registries.models import PanelConflict, PanelEntry, WaitlistFlag
+from registries.panels import entries, review, selectors, uploads
+from registries.panels.forms import (
     AddPatientForm,
     PanelUploadForm,
     RemovePatientForm,
     ResolveConflictForm,
     ResolveFlagForm,
 )
-from registries.models import PanelConflict, PanelEntry, WaitlistFlag
 
 PANEL_READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
 
@@ -47,7 +47,7 @@ def panel_add(request, provider_pk):
     form = AddPatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.add_patient(provider, **form.cleaned_data, by=request.user, actor=request.actor)
+            result = entries.add_patient(provider, **form.cleaned_data, by=request.user, actor=request.actor)
         except ValidationError as exc:
             errors.to_form(form, exc)
         else:
@@ -69,7 +69,7 @@ def panel_remove(request, entry_pk):
     form = RemovePatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.remove_patient(entry, reason=form.reason_text(), by=request.user, actor=request.actor)
+            entries.remove_patient(entry, reason=form.reason_text(), by=request.user, actor=request.actor)
         except ValidationError as exc:
             errors.to_form(form, exc)
         else:
@@ -84,7 +84,7 @@ def upload_new(request, provider_pk):
     form = PanelUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
-        upload = services.create_upload(provider, data=f.read(), file_name=f.name, by=request.user, actor=request.actor)
+        upload = uploads.create_upload(provider, data=f.read(), file_name=f.name, by=request.user, actor=request.actor)
         return redirect("registries:upload", pk=upload.pk)
     return render(request, "registries/upload_new.html", {
         "provider": provider, "form": form, "uploads": selectors.uploads_of(provider),
@@ -96,7 +96,7 @@ def upload_detail(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/upload_detail.html", {
         "upload": upload, "provider": upload.provider, "report": upload.report,
-        "progress": services.get_progress(upload.pk),
+        "progress": uploads.get_progress(upload.pk),
     })
 
 
@@ -105,7 +105,7 @@ def upload_progress(request, pk):
     """The htmx fragment the report page polls while the load runs."""
     upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/_upload_progress.html", {
-        "upload": upload, "progress": services.get_progress(upload.pk),
+        "upload": upload, "progress": uploads.get_progress(upload.pk),
     })
 
 
@@ -114,7 +114,7 @@ def upload_progress(request, pk):
 def upload_load(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     try:
-        services.request_load(upload, by=request.user, actor=request.actor)
+        uploads.request_load(upload, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     return redirect("registries:upload", pk=upload.pk)
@@ -125,7 +125,7 @@ def upload_load(request, pk):
 def upload_cancel(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     try:
-        services.cancel_upload(upload, by=request.user, actor=request.actor)
+        uploads.cancel_upload(upload, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
@@ -174,7 +174,7 @@ def conflict_resolve(request, pk):
         messages.error(request, "Choose how to resolve the conflict.")
         return redirect("registries:conflicts")
     try:
-        services.resolve_conflict(conflict, by=request.user, actor=request.actor, **form.cleaned_data)
+        review.resolve_conflict(conflict, by=request.user, actor=request.actor, **form.cleaned_data)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
@@ -198,6 +198,6 @@ def flag_resolve(request, pk):
                              division__in=access.coordinator_divisions(request.user))
     form = ResolveFlagForm(request.POST)
     form.is_valid()
-    services.resolve_flag(flag, note=form.cleaned_data.get("note", ""), by=request.user, actor=request.actor)
+    review.resolve_flag(flag, note=form.cleaned_data.get("note", ""), by=request.user, actor=request.actor)
     messages.success(request, "Flag reviewed.")
     return redirect("registries:flags")

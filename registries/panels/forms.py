@@ -3,7 +3,7 @@ import datetime
 from django import forms
 
 from registries.models import PanelConflict
-from registries.panel_file import POSTAL_RE
+from registries.panels.file import POSTAL_RE
 from registries.phn import normalize_phn, phn_error
 from registries.vocab import GENDERS
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registries import views
+from registries.panels import views
 
 app_name = "registries"
 urlpatterns = [
