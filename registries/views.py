@@ -105,7 +105,7 @@ def upload_detail(request, pk):
     upload = _upload_for(request.user, pk)
     return render(request, "registries/upload_detail.html", {
         "upload": upload, "provider": upload.provider, "report": upload.report,
-        "progress": services.get_progress(upload.pk),
+        "progress": services.get_progress(upload.pk), "restarted": services.load_restarted(upload),
     })
 
 
@@ -114,7 +114,7 @@ def upload_progress(request, pk):
     """The htmx fragment the report page polls while the load runs."""
     upload = _upload_for(request.user, pk)
     return render(request, "registries/_upload_progress.html", {
-        "upload": upload, "progress": services.get_progress(upload.pk),
+        "upload": upload, "progress": services.get_progress(upload.pk), "restarted": services.load_restarted(upload),
     })
 
 
