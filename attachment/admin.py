@@ -27,8 +27,8 @@ class AuditEventAdmin(admin.ModelAdmin):
 class JobRunAdmin(admin.ModelAdmin):
     """Each background job's runs: last run, outcome, what it did."""
 
-    list_display = ["name", "started_at", "finished_at", "outcome", "summary"]
-    list_filter = ["name", "outcome"]
+    list_display = ["name", "started_at", "finished_at", "outcome", "interrupted", "heartbeat_at", "summary"]
+    list_filter = ["name", "outcome", "interrupted"]
     readonly_fields = [f.name for f in JobRun._meta.fields]
 
     def has_add_permission(self, request):

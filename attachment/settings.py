@@ -179,6 +179,19 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_IMPORTS = ["attachment.core.reaper"]
+# A message a worker took stays unacknowledged until its task ends; Redis gives it to
+# another worker after the visibility timeout. It must outlast the longest job (else a
+# job still running is started a second time), so it cannot also be what brings a
+# killed worker's job back quickly: the heartbeats and the reaper below do that.
+ATTACH_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("ATTACH_BROKER_VISIBILITY_TIMEOUT", "1800"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ATTACH_BROKER_VISIBILITY_TIMEOUT}
+# Running jobs beat every HEARTBEAT seconds; one silent for STALE seconds lost its worker
+# and is sent again by the reaper (every 30 s, from beat), at most MAX_ATTEMPTS runs in all.
+ATTACH_JOB_HEARTBEAT_SECONDS = float(os.environ.get("ATTACH_JOB_HEARTBEAT_SECONDS", "10"))
+ATTACH_JOB_STALE_SECONDS = float(os.environ.get("ATTACH_JOB_STALE_SECONDS", "60"))
+ATTACH_JOB_MAX_ATTEMPTS = int(os.environ.get("ATTACH_JOB_MAX_ATTEMPTS", "3"))
 
 # Domain settings (each overridable from the environment).
 ATTACH_OFFER_EXPIRY_DAYS = int(os.environ.get("ATTACH_OFFER_EXPIRY_DAYS", "14"))

@@ -393,7 +393,7 @@ def _demo_division_offers(cur, report):
     not work out. All are closed and their proposals older than every declaration, so
     they hold no places (attachment/capacity_refresh.py). Declined pairs are recorded
     so that matching does not propose them again."""
-    from attachment.models import MatchRun
+    from attachment.workflow.models import MatchRun
 
     kamloops = Community.objects.filter(name=DEMO_COMMUNITY).first()
     if kamloops is None:

@@ -142,11 +142,20 @@ def run_matching(run: MatchRun) -> MatchRun:
     """
     timings = {}
     started = time.perf_counter()
-    _set_phase(run, "Waiting for any other matching run to finish", status=MatchRun.Status.RUNNING)
+    # Not over a finished run: a second delivery must not make it look unfinished again.
+    MatchRun.objects.filter(pk=run.pk).exclude(status=MatchRun.Status.SUCCEEDED).update(
+        phase="Waiting for any other matching run to finish", status=MatchRun.Status.RUNNING
+    )
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(%s)", [RUN_LOCK_KEY])
     try:
         timings["wait_for_lock"] = time.perf_counter() - started
+        # A second delivery of the same run (the reaper's, or the dead worker's message
+        # coming back) may have waited here for the first: it finds the run done.
+        done = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.SUCCEEDED).first()
+        if done is not None:
+            return done
+        run.status = MatchRun.Status.RUNNING
         t = time.perf_counter()
         _set_phase(run, "Reading the waitlist and providers' open capacity")
         with connection.cursor() as cur:
@@ -161,8 +170,23 @@ def run_matching(run: MatchRun) -> MatchRun:
 
         t = time.perf_counter()
         _set_phase(run, f"Saving {len(result.proposals):,} proposals")
-        written, dropped, people = _write(run, result.proposals, keys)
-        timings["write"] = time.perf_counter() - t
+        # The proposals and the run's "Finished" commit together: a worker killed between
+        # the two would otherwise leave a run that is re-run on top of its own proposals.
+        with transaction.atomic():
+            written, dropped, people = _write(run, result.proposals, keys)
+            timings["write"] = time.perf_counter() - t
+            figures = {
+                "registrations": len(registrations),
+                "providers": len(providers),
+                "proposed": written,
+                "people": people,
+                "unmatched": len(registrations) - written,
+                "dropped_capacity_changed": dropped,
+                "seconds": {k: round(v, 3) for k, v in timings.items()},
+                "total_seconds": round(time.perf_counter() - started, 3),
+            }
+            _set_phase(run, "Finished", status=MatchRun.Status.SUCCEEDED, figures=figures, error="",
+                       finished_at=timezone.now())
     except Exception as exc:
         MatchRun.objects.filter(pk=run.pk).update(
             status=MatchRun.Status.FAILED, phase="Failed", error=f"{type(exc).__name__}: {exc}"[:4000],
@@ -172,19 +196,6 @@ def run_matching(run: MatchRun) -> MatchRun:
     finally:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK_KEY])
-
-    figures = {
-        "registrations": len(registrations),
-        "providers": len(providers),
-        "proposed": written,
-        "people": people,
-        "unmatched": len(registrations) - written,
-        "dropped_capacity_changed": dropped,
-        "seconds": {k: round(v, 3) for k, v in timings.items()},
-        "total_seconds": round(time.perf_counter() - started, 3),
-    }
-    _set_phase(run, "Finished", status=MatchRun.Status.SUCCEEDED, figures=figures, error="",
-               finished_at=timezone.now())
     return run
 
 
@@ -243,3 +254,33 @@ def _write(run: MatchRun, proposals, keys) -> tuple[int, int, int]:
                 [provider_ids, [taken[i] for i in provider_ids]],
             )
     return len(rows), dropped, people
+
+
+RUN_RESTARTED = "The worker stopped; the run was restarted automatically"
+RUN_GIVEN_UP = ("The background worker stopped during the run, and it could not be restarted. "
+                "Please start the run again.")
+
+
+def run_interrupted(sender, *, job, restarted: bool, **kwargs) -> None:
+    """The reaper found a matching run whose worker died (job_interrupted): tell the run page.
+
+    The dead run's proposals never committed (they commit with "Finished"), so a restart
+    proposes from scratch and nobody is proposed twice.
+    """
+    from attachment.workflow.tasks import run_matching as task
+
+    if job.task != task.name or not job.task_args:
+        return
+    unfinished = MatchRun.objects.filter(pk=job.task_args[0], status__in=[MatchRun.Status.QUEUED, MatchRun.Status.RUNNING])
+    if restarted:
+        unfinished.update(status=MatchRun.Status.QUEUED, phase=RUN_RESTARTED)
+    else:
+        unfinished.update(status=MatchRun.Status.FAILED, phase="Failed", error=RUN_GIVEN_UP, finished_at=timezone.now())
+
+
+def run_restarted(run: MatchRun) -> bool:
+    """Whether a worker died during this run (and the run was sent again)."""
+    from attachment.core.jobs import was_interrupted
+    from attachment.workflow.tasks import run_matching as task
+
+    return run.status != MatchRun.Status.FAILED and was_interrupted(task.name, [run.pk])

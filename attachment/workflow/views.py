@@ -76,7 +76,9 @@ def _run_context(run):
         area = str(Community.objects.filter(pk=params["community"]).first() or "")
     elif params.get("division"):
         area = str(Division.objects.filter(pk=params["division"]).first() or "")
-    return {"area": area}
+    from attachment.matching.db import run_restarted
+
+    return {"area": area, "restarted": run_restarted(run)}
 
 
 # --- coordinator: proposals -------------------------------------------------------------

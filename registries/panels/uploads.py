@@ -231,7 +231,37 @@ def cancel_upload(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
 
 def mark_failed(upload_id: int, error: str) -> None:
     """Outside the failed load's transaction, so the failure itself is kept."""
-    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
+    if PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
         status=PanelUpload.Status.FAILED, error=error[:4000], finished_at=timezone.now()
-    )
-    set_progress(upload_id, 100, "Failed: nothing was loaded")
+    ):
+        set_progress(upload_id, 100, "Failed: nothing was loaded")
+
+
+LOAD_GIVEN_UP = ("The background worker stopped while loading, and the load could not be restarted; "
+                 "nothing was loaded. Please try again: upload the file again.")
+
+
+def load_interrupted(sender, *, job, restarted: bool, **kwargs) -> None:
+    """The reaper found a panel load whose worker died (job_interrupted): tell the upload page.
+
+    The dead load's transaction never committed, so nothing of it is in the registry.
+    """
+    from registries.panels.tasks import load_panel_upload
+
+    if job.task != load_panel_upload.name or not job.task_args:
+        return
+    upload_id = job.task_args[0]
+    if restarted:
+        if PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).exists():
+            set_progress(upload_id, 0, "Restarted; waiting for a worker")
+    else:
+        mark_failed(upload_id, LOAD_GIVEN_UP)
+
+
+def load_restarted(upload: PanelUpload) -> bool:
+    """Whether a worker died during this upload's load (and the load was sent again)."""
+    from attachment.core.jobs import was_interrupted
+    from registries.panels.tasks import load_panel_upload
+
+    return (upload.status in (PanelUpload.Status.LOADING, PanelUpload.Status.LOADED)
+            and was_interrupted(load_panel_upload.name, [upload.pk]))

@@ -96,7 +96,7 @@ def upload_detail(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/upload_detail.html", {
         "upload": upload, "provider": upload.provider, "report": upload.report,
-        "progress": uploads.get_progress(upload.pk),
+        "progress": uploads.get_progress(upload.pk), "restarted": uploads.load_restarted(upload),
     })
 
 
@@ -105,7 +105,7 @@ def upload_progress(request, pk):
     """The htmx fragment the report page polls while the load runs."""
     upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/_upload_progress.html", {
-        "upload": upload, "progress": uploads.get_progress(upload.pk),
+        "upload": upload, "progress": uploads.get_progress(upload.pk), "restarted": uploads.load_restarted(upload),
     })
 
 

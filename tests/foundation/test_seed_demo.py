@@ -91,7 +91,7 @@ def test_the_demo_division_has_history_enough_for_every_report(client):
     """`make run`'s demo at its default size: the manager's dashboard shows real figures."""
     from django.contrib.auth import get_user_model
 
-    from attachment.models import Offer
+    from attachment.workflow.models import Offer
 
     call_command("seed_demo", "--panel-entries", "3000")
     kamloops = Registration.objects.filter(community__name="Kamloops").first().division
