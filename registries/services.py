@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from attachment import audit
+from attachment import audit, unavailable
 from patients.models import Patient, Registration
 from providers.models import Provider
 from registries import panel_file
@@ -263,8 +263,16 @@ def request_load(upload: PanelUpload, *, by=None, request=None) -> PanelUpload:
 
     from registries.tasks import load_panel_upload
 
-    transaction.on_commit(lambda: load_panel_upload.delay(upload.pk))
+    unavailable.enqueue_on_commit(load_panel_upload, upload.pk, on_failure=lambda: load_not_started(upload.pk))
     return upload
+
+
+def load_not_started(upload_id: int) -> None:
+    """The load could not be queued: fail the upload with the reason, nothing was written."""
+    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
+        status=PanelUpload.Status.FAILED, finished_at=timezone.now(),
+        error="Not started: the background service was unavailable. Upload the file again when it is back.",
+    )
 
 
 @transaction.atomic
