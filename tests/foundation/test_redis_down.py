@@ -19,13 +19,17 @@ NOWHERE = "redis://127.0.0.1:1/0"
 PLAIN_WORDS = "Please try again later"
 
 
-def _celery_to(url):
-    """Point the Celery app at `url`: a fresh producer pool and result store."""
-    app.conf.broker_url = app.conf.broker_write_url = url
-    app.conf.result_backend = url
-    app.pool.force_close_all()
+def _celery_to(broker, backend):
+    """Point the Celery app at other URLs: a fresh connection pool, producer pool and
+    result store, built from them on next use."""
+    app.conf.broker_url, app.conf.result_backend = broker, backend
+    app.conf.broker_write_url = None
+    old_pool = app._pool
     app._pool = None
+    app.amqp._producer_pool = None
     app._local.__dict__.pop("backend", None)
+    if old_pool is not None:
+        old_pool.force_close_all()
 
 
 @pytest.fixture
@@ -33,13 +37,9 @@ def redis_down(settings):
     caches = {alias: {**cfg, "LOCATION": NOWHERE} for alias, cfg in settings.CACHES.items()}
     settings.CACHES = caches
     old = (app.conf.broker_url, app.conf.result_backend)
-    _celery_to(NOWHERE)
+    _celery_to(NOWHERE, NOWHERE)
     yield
-    app.conf.broker_url, app.conf.result_backend = old
-    app.conf.broker_write_url = None
-    app.pool.force_close_all()
-    app._pool = None
-    app._local.__dict__.pop("backend", None)
+    _celery_to(*old)
 
 
 def unavailable(response):
