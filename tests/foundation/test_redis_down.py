@@ -21,15 +21,13 @@ PLAIN_WORDS = "Please try again later"
 
 def _celery_to(broker, backend):
     """Point the Celery app at other URLs: a fresh connection pool, producer pool and
-    result store, built from them on next use."""
+    result store, built from them on next use. The old pool is left open: kombu's global
+    producer pools may still hand it out once the URLs are back."""
     app.conf.broker_url, app.conf.result_backend = broker, backend
     app.conf.broker_write_url = None
-    old_pool = app._pool
     app._pool = None
     app.amqp._producer_pool = None
     app._local.__dict__.pop("backend", None)
-    if old_pool is not None:
-        old_pool.force_close_all()
 
 
 @pytest.fixture
