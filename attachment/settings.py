@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "attachment.core.middleware.ActorMiddleware",
     "attachment.core.middleware.RequireStaffMFAMiddleware",
+    "attachment.core.unavailable.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "attachment.urls"
@@ -96,13 +97,19 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "attach"),
-    }
+_CACHE = {
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "attach"),
+    # Redis out of reach is known in a second, not after the kernel's connect timeout.
+    "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
 }
+# With Redis down the default cache answers from the process's memory; the look-ups'
+# rate limits use the strict one and refuse with a 503 (attachment/core/unavailable.py).
+CACHES = {
+    "default": {**_CACHE, "BACKEND": "attachment.core.unavailable.FallbackRedisCache"},
+    "ratelimit": {**_CACHE, "BACKEND": "django.core.cache.backends.redis.RedisCache"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -146,7 +153,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -192,6 +199,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ATTACH_BROKER_VISIBILIT
 ATTACH_JOB_HEARTBEAT_SECONDS = float(os.environ.get("ATTACH_JOB_HEARTBEAT_SECONDS", "10"))
 ATTACH_JOB_STALE_SECONDS = float(os.environ.get("ATTACH_JOB_STALE_SECONDS", "60"))
 ATTACH_JOB_MAX_ATTEMPTS = int(os.environ.get("ATTACH_JOB_MAX_ATTEMPTS", "3"))
+# A page that queues a task must learn within a few seconds that Redis is gone, not
+# after Celery's defaults (about 19 s of reconnecting to the result store): it then
+# marks its job failed and says so (attachment/core/unavailable.py). Workers still wait
+# for the broker at startup (the setting above).
+_FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
 
 # Domain settings (each overridable from the environment).
 ATTACH_OFFER_EXPIRY_DAYS = int(os.environ.get("ATTACH_OFFER_EXPIRY_DAYS", "14"))

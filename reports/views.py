@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from attachment.core import access, audit, roles
+from attachment.core import access, audit, roles, unavailable
 from attachment.core.models import JobRun
 from reports import forecast as fc
 from reports import selectors
@@ -199,7 +199,7 @@ def refresh(request):
     division = divisions.filter(pk=request.POST.get("division") if str(request.POST.get("division", "")).isdigit() else None).first()
     if division is None:
         raise Http404
-    result = build_division_snapshot.delay(division.pk)
+    result = unavailable.enqueue(build_division_snapshot, division.pk)
     # Only the division's readers may poll this task: remember whose it is for a day.
     cache.set(f"reports:refresh:{result.id}", division.pk, 24 * 3600)
     if not request.headers.get("HX-Request"):

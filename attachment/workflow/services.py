@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment.core import audit
+from attachment.core import audit, unavailable
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
 from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
@@ -57,8 +57,16 @@ def start_run(*, by, division_id: int | None = None, community_id: int | None = 
             user=by, action="create", obj=run, actor=actor,
             summary="Started a matching run", changes={"parameters": run.parameters},
         )
-        transaction.on_commit(lambda: tasks.run_matching.delay(run.pk))
+        unavailable.enqueue_on_commit(tasks.run_matching, run.pk, on_failure=lambda: not_started(run.pk))
     return run
+
+
+def not_started(run_id: int) -> None:
+    """The run could not be queued: say so on it, rather than leave it queued for ever."""
+    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
+        status=MatchRun.Status.FAILED, phase="Not started", finished_at=timezone.now(),
+        error="Not started: the background service was unavailable. Start the run again when it is back.",
+    )
 
 
 # --- proposals ------------------------------------------------------------------

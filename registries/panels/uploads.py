@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attachment.core import audit
+from attachment.core import audit, unavailable
 from attachment.core.jobs import Stopwatch
 from providers.models import Provider
 from registries.models import PanelUpload
@@ -213,8 +213,16 @@ def request_load(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
 
     from registries.panels.tasks import load_panel_upload
 
-    transaction.on_commit(lambda: load_panel_upload.delay(upload.pk))
+    unavailable.enqueue_on_commit(load_panel_upload, upload.pk, on_failure=lambda: load_not_started(upload.pk))
     return upload
+
+
+def load_not_started(upload_id: int) -> None:
+    """The load could not be queued: fail the upload with the reason, nothing was written."""
+    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
+        status=PanelUpload.Status.FAILED, finished_at=timezone.now(),
+        error="Not started: the background service was unavailable. Upload the file again when it is back.",
+    )
 
 
 @transaction.atomic

@@ -14,8 +14,8 @@ from django.db import connection
 from django.urls import reverse
 
 from attachment.core import reaper
-from attachment.workflow import services, tasks
 from attachment.core.models import JobRun
+from attachment.workflow import services, tasks
 from attachment.workflow.models import MatchRun, Proposal
 from providers.models import Provider
 from tests.attachment.conftest import accepting_provider
