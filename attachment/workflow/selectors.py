@@ -26,6 +26,25 @@ def proposals_for(user, *, community=None, run_id=None, status=Proposal.Status.P
     return qs.order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
 
 
+def unplaced_of_run(user, run):
+    """The households `run` left without a proposal, in turn order, within the user's divisions."""
+    return (
+        access.coordinator_unplaced(user).filter(match_run=run)
+        .select_related("registration__community")
+        .order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
+    )
+
+
+def unplaced_reasons(user, run, limit=10):
+    """[(reason, households)] for `run`, commonest first: the page's summary."""
+    from django.db.models import Count
+
+    return list(
+        access.coordinator_unplaced(user).filter(match_run=run).values_list("reason")
+        .annotate(n=Count("id")).order_by("-n", "reason")[:limit]
+    )
+
+
 def coordinator_offers(user, *, status=None):
     qs = access.coordinator_offers(user).select_related("registration__community", "provider", "clinic")
     if status == "open":

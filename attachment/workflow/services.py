@@ -43,14 +43,22 @@ def give_back_places(proposal: Proposal) -> None:
 
 # --- matching runs ----------------------------------------------------------------
 
-def start_run(*, by, division_id: int | None = None, community_id: int | None = None, actor=None) -> MatchRun:
-    """Record a run and queue it for the worker (after commit, so the worker finds the row)."""
+def start_run(*, by, division_id: int | None = None, community_id: int | None = None, supersede: bool = False,
+              actor=None) -> MatchRun:
+    """Record a run and queue it for the worker (after commit, so the worker finds the row).
+
+    `supersede`: first return the unsent proposals of earlier runs in the area (see
+    attachment.matching.db.supersede_unsent), so everyone waiting there is matched afresh.
+    """
     from attachment.workflow import tasks
 
+    parameters = {"division": division_id, "community": community_id}
+    if supersede:
+        parameters["supersede"] = True
     with transaction.atomic():
         run = MatchRun.objects.create(
             started_by=by,
-            parameters={"division": division_id, "community": community_id},
+            parameters=parameters,
             phase="Queued",
         )
         audit.record(

@@ -32,7 +32,7 @@ def scheduled_matching() -> dict:
     from attachment.matching.db import run_matching as run_in_db
     from attachment.workflow.models import MatchRun
 
-    run = MatchRun.objects.create(parameters={"division": None, "community": None}, phase="Queued")
+    run = MatchRun.objects.create(parameters={"division": None, "community": None, "supersede": True}, phase="Queued")
     with tracked("matching_run") as job:
         run_in_db(run)
         job.summary = f"Scheduled run {run.pk}: {run.figures.get('proposed', 0)} proposals"

@@ -47,7 +47,8 @@ def runs(request):
         division, community = form.cleaned_data["division"], form.cleaned_data["community"]
         access.require_division(request.user, division.pk)
         run = services.start_run(by=request.user, division_id=division.pk,
-                                 community_id=community.pk if community else None, actor=request.actor)
+                                 community_id=community.pk if community else None,
+                                 supersede=form.cleaned_data["supersede"], actor=request.actor)
         messages.success(request, f"Matching run {run.pk} started for {community or division}.")
         return redirect("workflow:run", pk=run.pk)
     page = Paginator(selectors.runs_for(request.user), 20).get_page(request.GET.get("page"))
@@ -57,17 +58,17 @@ def runs(request):
 @roles.role_required(roles.COORDINATOR)
 def run_detail(request, pk):
     run = access.run_to_read(request.user, pk)
-    return render(request, "workflow/run.html", {"run": run, **_run_context(run)})
+    return render(request, "workflow/run.html", {"run": run, **_run_context(request, run)})
 
 
 @roles.role_required(roles.COORDINATOR)
 def run_progress(request, pk):
     """The part of the run page that htmx polls while the run is going."""
     run = access.run_to_read(request.user, pk)
-    return render(request, "workflow/_run_progress.html", {"run": run, **_run_context(run)})
+    return render(request, "workflow/_run_progress.html", {"run": run, **_run_context(request, run)})
 
 
-def _run_context(run):
+def _run_context(request, run):
     from registries.models import Community, Division
 
     params = run.parameters or {}
@@ -76,7 +77,15 @@ def _run_context(run):
         area = str(Community.objects.filter(pk=params["community"]).first() or "")
     elif params.get("division"):
         area = str(Division.objects.filter(pk=params["division"]).first() or "")
-    return {"area": area}
+    context = {"area": area}
+    if run.status == run.Status.SUCCEEDED:
+        unplaced = selectors.unplaced_of_run(request.user, run)
+        page = Paginator(unplaced, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(unplaced=page, unplaced_reasons=selectors.unplaced_reasons(request.user, run))
+        if page.object_list:
+            _audit_list(request, "attachment.UnplacedRegistration",
+                        f"Viewed households run {run.pk} could not place, page {page.number}")
+    return context
 
 
 # --- coordinator: proposals -------------------------------------------------------------
