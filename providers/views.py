@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from attachment.core import access, errors, roles
+from attachment.workflow.selectors import waiting_for_clinic
 from providers import selectors, services
 from providers.capacity import declare_capacity
 from providers.forms import CapacityForm, ClinicForm, EndorseForm, ProviderProfileForm, StaffForm
@@ -30,6 +31,7 @@ def workspace(request):
         "my_delegations": selectors.my_delegations(request.user),
         "clinics": access.managed_clinics(request.user),
         "offers_inbox": OFFERS_INBOX,
+        "offers_waiting": waiting_for_clinic(request.user),
     })
 
 

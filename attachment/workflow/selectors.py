@@ -26,6 +26,18 @@ def proposals_for(user, *, community=None, run_id=None, status=Proposal.Status.P
     return qs.order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
 
 
+def count_by_provider(proposal_ids):
+    """[(provider, proposals, people)] for the confirmation page, most first."""
+    from django.db.models import Count, Sum
+
+    from providers.models import Provider
+
+    rows = (Proposal.objects.filter(pk__in=proposal_ids).values("provider")
+            .annotate(n=Count("id"), people=Sum("places")).order_by("-n", "provider"))
+    names = Provider.objects.in_bulk([r["provider"] for r in rows])
+    return [(names[r["provider"]], r["n"], r["people"]) for r in rows]
+
+
 def unplaced_of_run(user, run):
     """The households `run` left without a proposal, in turn order, within the user's divisions."""
     return (
@@ -62,6 +74,11 @@ def inbox_offers(user, *, status=None):
     elif status != "all":
         qs = qs.filter(status=status)
     return qs.order_by("expires_at", "id")
+
+
+def waiting_for_clinic(user) -> int:
+    """How many offers to the providers this user acts for wait for the clinic's answer."""
+    return access.clinic_offers(user).filter(status=Offer.Status.SENT, expires_at__gt=timezone.now()).count()
 
 
 def age_on(born: datetime.date, today: datetime.date) -> int:
