@@ -54,51 +54,59 @@ def explain_unplaced(
     community_names = community_names or {}
     need_names = need_names or {}
     provider_name = provider_name or (lambda pid: pid)
-    in_community: dict[str, list[ProviderSlot]] = {}
+    in_community: dict[str, list[tuple]] = {}
     for p in providers:
         if p.capacity <= 0:
             continue
+        entry = (p, frozenset(p.declines_needs))
         for c in dict.fromkeys(p.communities):
-            in_community.setdefault(c, []).append(p)
+            in_community.setdefault(c, []).append(entry)
+    # Most room first: a look stops at the first provider too small, or at the first
+    # eligible one with room (the commonest answer by far).
+    for there in in_community.values():
+        there.sort(key=lambda e: (-e[0].capacity, e[0].id))
 
-    cache: dict[tuple, str] = {}
+    # Two levels, so the common key (no needs, nothing declined) hashes no tuple.
+    cache: dict[tuple, dict] = {}
     reasons = {}
     for r in registrations:
-        key = (r.community, r.size, tuple(r.needs), tuple(r.declined))
-        text = cache.get(key)
+        by_place = cache.get((r.community, r.size))
+        if by_place is None:
+            by_place = cache[(r.community, r.size)] = {}
+        key = (tuple(r.needs), tuple(r.declined)) if (r.needs or r.declined) else None
+        text = by_place.get(key)
         if text is None:
-            text = cache[key] = _reason(r, in_community.get(r.community, ()), community_names,
-                                        need_names, provider_name)
+            text = by_place[key] = _reason(r, in_community.get(r.community, ()), community_names,
+                                           need_names, provider_name)
         reasons[r.id] = text
     return reasons
 
 
-def _reason(r: RegistrationItem, there: Sequence[ProviderSlot], community_names, need_names,
+def _reason(r: RegistrationItem, there: Sequence[tuple], community_names, need_names,
             provider_name) -> str:
     place = community_names.get(r.community, r.community)
     if not there:
         return f"No provider in {place} is taking new patients now"
-    with_room = [p for p in there if p.capacity >= r.size]
-    if not with_room:
-        most = max(p.capacity for p in there)
+    if there[0][0].capacity < r.size:
         return (f"No provider in {place} has room for {_people(r.size)} "
-                f"(the most any has is {_places(most)})")
+                f"(the most any has is {_places(there[0][0].capacity)})")
     needs = set(r.needs)
     declined = set(r.declined)
     refused_needs: list[str] = []
     declined_before: list[ProviderSlot] = []
-    eligible = 0
-    for p in with_room:
-        clash = needs.intersection(p.declines_needs)
+    with_room = []
+    for p, declines in there:
+        if p.capacity < r.size:
+            break
+        with_room.append(p)
+        clash = needs & declines if needs else ()
         if clash:
             refused_needs.extend(sorted(clash))
         elif p.id in declined:
             declined_before.append(p)
         else:
-            eligible += 1
-    if eligible:
-        return (f"The places in {place} that fit {_people(r.size)} went to households ahead "
-                "in turn (higher priority or waiting longer)")
+            return (f"The places in {place} that fit {_people(r.size)} went to households ahead "
+                    "in turn (higher priority or waiting longer)")
     named = ", ".join(provider_name(p.id) for p in sorted(declined_before, key=lambda p: p.id))
     if refused_needs:
         names = _join([need_names.get(n, n).lower() for n in refused_needs])
