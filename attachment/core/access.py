@@ -17,7 +17,7 @@ from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from attachment.core import roles
-from attachment.workflow.models import MatchRun, Offer, Proposal
+from attachment.workflow.models import MatchRun, Offer, Proposal, UnplacedRegistration
 from patients.models import Registration
 from providers.models import Clinic, Provider
 from registries.models import Division, PanelUpload
@@ -95,6 +95,12 @@ def coordinator_runs(user):
 
 def coordinator_proposals(user):
     return Proposal.objects.filter(registration__division__in=coordinator_divisions(user))
+
+
+def coordinator_unplaced(user):
+    """Registrations a run left without a proposal, within the coordinator's divisions
+    (a region-wide run's list shows each coordinator only their own)."""
+    return UnplacedRegistration.objects.filter(registration__division__in=coordinator_divisions(user))
 
 
 def coordinator_offers(user):

@@ -43,14 +43,22 @@ def give_back_places(proposal: Proposal) -> None:
 
 # --- matching runs ----------------------------------------------------------------
 
-def start_run(*, by, division_id: int | None = None, community_id: int | None = None, actor=None) -> MatchRun:
-    """Record a run and queue it for the worker (after commit, so the worker finds the row)."""
+def start_run(*, by, division_id: int | None = None, community_id: int | None = None, supersede: bool = False,
+              actor=None) -> MatchRun:
+    """Record a run and queue it for the worker (after commit, so the worker finds the row).
+
+    `supersede`: first return the unsent proposals of earlier runs in the area (see
+    attachment.matching.db.supersede_unsent), so everyone waiting there is matched afresh.
+    """
     from attachment.workflow import tasks
 
+    parameters = {"division": division_id, "community": community_id}
+    if supersede:
+        parameters["supersede"] = True
     with transaction.atomic():
         run = MatchRun.objects.create(
             started_by=by,
-            parameters={"division": division_id, "community": community_id},
+            parameters=parameters,
             phase="Queued",
         )
         audit.record(
@@ -179,6 +187,9 @@ def book_meet_and_greet(offer_id: int, *, at: datetime.datetime, by, actor=None)
         user=by, action="update", obj=offer, actor=actor, summary="Booked a meet-and-greet",
         changes={"meet_and_greet_at": [str(before) if before else None, str(at)]},
     )
+    # The household has to know to come; the coordinator's offer page shows the same
+    # words to phone through where there is no email.
+    transaction.on_commit(lambda: notify_meet_and_greet(offer.pk))
     return offer
 
 
@@ -201,8 +212,14 @@ def clinic_accept(offer_id: int, *, by, actor=None) -> Offer:
 
 @transaction.atomic
 def clinic_decline(offer_id: int, *, by, reason: str, actor=None) -> Offer:
+    """Only before accepting: once the household has been told yes, the clinic cannot take
+    it back on its own (the coordinator can withdraw the offer)."""
+    offer = Offer.objects.only("status").get(pk=offer_id)
+    if offer.status == Offer.Status.CLINIC_ACCEPTED:
+        raise WorkflowError("The clinic has accepted this household and it has been told; "
+                            "ask the attachment coordinator to withdraw the offer.")
     return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.CLINIC, actor=actor,
-                    allowed=(Offer.Status.SENT, Offer.Status.CLINIC_ACCEPTED))
+                    allowed=(Offer.Status.SENT,))
 
 
 @transaction.atomic
@@ -379,6 +396,35 @@ def patient_message(offer: Offer) -> str:
         "or reply to your attachment coordinator."
     )
     return "\n".join(lines)
+
+
+def meet_and_greet_message(offer: Offer) -> str:
+    """What the household is told when the clinic books a meet-and-greet."""
+    provider, clinic = offer.provider, offer.clinic
+    return "\n".join([
+        f"{clinic.name} would like to meet you before {provider} takes your family on as patients.",
+        "A meet-and-greet is booked for "
+        f"{timezone.localtime(offer.meet_and_greet_at):%A %B %-d, %Y at %-I:%M %p}.",
+        f"Clinic: {clinic.name}, {clinic.address}" + (f", {clinic.phone}" if clinic.phone else ""),
+        "If this time does not suit you, please call the clinic"
+        + (f" at {clinic.phone}" if clinic.phone else "") + " or reply to your attachment coordinator.",
+        f"Your reference code is {offer.registration.reference_code}.",
+    ])
+
+
+def notify_meet_and_greet(offer_id: int) -> bool:
+    """Email the household its meet-and-greet, where it gave an address."""
+    offer = Offer.objects.select_related("registration", "provider", "clinic").get(pk=offer_id)
+    if not offer.registration.email or not offer.meet_and_greet_at:
+        return False
+    try:
+        send_mail("Your meet-and-greet with a family doctor or nurse practitioner",
+                  meet_and_greet_message(offer), settings.DEFAULT_FROM_EMAIL, [offer.registration.email])
+    except Exception:  # the booking stands; the coordinator still phones it through
+        log.exception("could not email the meet-and-greet of offer %s", offer_id)
+        return False
+    Offer.objects.filter(pk=offer_id).update(meet_and_greet_notified_at=timezone.now())
+    return True
 
 
 def notify_patient(offer_id: int) -> bool:

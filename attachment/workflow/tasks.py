@@ -34,7 +34,7 @@ def scheduled_matching() -> dict:
     from attachment.matching.db import run_matching as run_in_db
     from attachment.workflow.models import MatchRun
 
-    run = MatchRun.objects.create(parameters={"division": None, "community": None}, phase="Queued")
+    run = MatchRun.objects.create(parameters={"division": None, "community": None, "supersede": True}, phase="Queued")
     # Restarted, it is this run that carries on, not a new scheduled one.
     with tracked("matching_run", task=run_matching.name, args=[run.pk]) as job:
         run_in_db(run)

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from attachment.celery import app
 from attachment.workflow.models import MatchRun
-from registries.panels import uploads as panel_services
 from registries.models import PanelUpload
+from registries.panels import uploads as panel_services
 from tests.conftest import PASSWORD, login
 from tests.factories import UserFactory
 from tests.registries.conftest import good_rows, panel_csv, phn_list
