@@ -267,6 +267,18 @@ class WaitlistFilterForm(forms.Form):
         if divisions is not None:
             self.fields["community"].queryset = Community.objects.filter(division__in=divisions).order_by("name")
 
+    def usable(self) -> tuple[dict, list[str]]:
+        """The valid filters' values, and the labels of those ignored as invalid.
+
+        One bad value (an edited URL, an old bookmark) must not throw away the search
+        and the other filters with it.
+        """
+        self.is_valid()
+        # An ignored field reads as left empty (what to_python makes of no value).
+        values = {name: self.cleaned_data.get(name, field.to_python(None)) for name, field in self.fields.items()}
+        ignored = [str(self.fields[name].label) for name in self.errors if name in self.fields]
+        return values, ignored
+
     def clean_q(self):
         q = self.cleaned_data["q"].strip()
         # Names are found through trigram indexes, which need three letters to narrow
