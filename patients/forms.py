@@ -212,6 +212,13 @@ class ContactNoteForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + WITHDRAW_REASONS)
     detail = forms.CharField(label="Details", required=False, max_length=200)
+    # The registration page holds this form, the ineligible one and the priority override,
+    # all with a `reason`: each gets its own element ids (the field names stay).
+    ids = "withdraw_%s"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
 
     def reason_text(self):
         label = dict(self.fields["reason"].choices)[self.cleaned_data["reason"]]
@@ -227,6 +234,7 @@ class WithdrawForm(forms.Form):
 
 class IneligibleForm(WithdrawForm):
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + INELIGIBLE_REASONS)
+    ids = "ineligible_%s"
 
 
 class PriorityOverrideForm(forms.Form):
@@ -235,6 +243,10 @@ class PriorityOverrideForm(forms.Form):
         help_text="Leave empty to go back to the computed priority.",
     )
     reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "override_%s")  # see WithdrawForm.ids
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
