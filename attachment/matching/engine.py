@@ -29,30 +29,8 @@ from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
 from operator import attrgetter
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "French",
-    "pa": "Punjabi",
-    "yue": "Cantonese",
-    "cmn": "Mandarin",
-    "zh": "Chinese",
-    "tl": "Tagalog",
-    "fa": "Farsi",
-    "ko": "Korean",
-    "hi": "Hindi",
-    "es": "Spanish",
-    "vi": "Vietnamese",
-    "ar": "Arabic",
-    "ru": "Russian",
-    "de": "German",
-    "ja": "Japanese",
-    "ur": "Urdu",
-    "gu": "Gujarati",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "it": "Italian",
-    "asl": "ASL",
-}
+# The one list of language names; registries.vocab is plain Python, so the engine stays Django-free.
+from registries.vocab import language_name
 
 
 @dataclass(slots=True)
@@ -111,11 +89,6 @@ class MatchResult:
 _LANG_GENDER, _LANG, _GENDER, _ANY = range(4)
 
 _FULL = 1  # the heap key of a provider with no room left (see _Pool)
-
-
-def language_name(code: str) -> str:
-    """Coordinators read language names, not codes; unknown codes are shown as they are."""
-    return LANGUAGE_NAMES.get(code, code)
 
 
 def ranked(registrations: Iterable[RegistrationItem]) -> list[RegistrationItem]:
