@@ -4,7 +4,9 @@ Pure Python on purpose: the same code runs from the database (the application), 
 a JSON file (``manage.py match``), from tests and from the benchmark. Nothing here may
 import Django.
 
-The rules are in /work/shared/formats/matching.md. In short: registrations take their
+The rules, as coordinators are promised them. Hard: the provider serves the
+registration's community, has room for the whole household (never split), was never
+declined by or for it, and does not decline its needs. Fairness: registrations take their
 turn in rank order (priority desc, waiting days desc, id asc); each gets the best-fitting
 eligible provider with room for its whole household (shared language, then the stated
 provider-gender preference, then most room left, then provider id), or none if no
