@@ -212,6 +212,13 @@ class ContactNoteForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + WITHDRAW_REASONS)
     detail = forms.CharField(label="Details", required=False, max_length=200)
+    # The registration page holds this form, the ineligible one and the priority override,
+    # all with a `reason`: each gets its own element ids (the field names stay).
+    ids = "withdraw_%s"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
 
     def reason_text(self):
         label = dict(self.fields["reason"].choices)[self.cleaned_data["reason"]]
@@ -227,6 +234,7 @@ class WithdrawForm(forms.Form):
 
 class IneligibleForm(WithdrawForm):
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + INELIGIBLE_REASONS)
+    ids = "ineligible_%s"
 
 
 class PriorityOverrideForm(forms.Form):
@@ -235,6 +243,10 @@ class PriorityOverrideForm(forms.Form):
         help_text="Leave empty to go back to the computed priority.",
     )
     reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "override_%s")  # see WithdrawForm.ids
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -266,6 +278,18 @@ class WaitlistFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if divisions is not None:
             self.fields["community"].queryset = Community.objects.filter(division__in=divisions).order_by("name")
+
+    def usable(self) -> tuple[dict, list[str]]:
+        """The valid filters' values, and the labels of those ignored as invalid.
+
+        One bad value (an edited URL, an old bookmark) must not throw away the search
+        and the other filters with it.
+        """
+        self.is_valid()
+        # An ignored field reads as left empty (what to_python makes of no value).
+        values = {name: self.cleaned_data.get(name, field.to_python(None)) for name, field in self.fields.items()}
+        ignored = [str(self.fields[name].label) for name in self.errors if name in self.fields]
+        return values, ignored
 
     def clean_q(self):
         q = self.cleaned_data["q"].strip()

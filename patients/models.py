@@ -249,7 +249,3 @@ class ContactNote(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_outcome_display()}"
-
-    @property
-    def successful(self):
-        return self.outcome in self.SUCCESSFUL

@@ -216,9 +216,9 @@ def waitlist(request):
     """The coordinator's workspace: the waitlist of their divisions, searched, filtered, sorted."""
     divisions = list(access.coordinator_divisions(request.user))
     form = WaitlistFilterForm(request.GET or None, divisions=divisions)
-    query = selectors.WaitlistQuery()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
+    query, ignored = selectors.WaitlistQuery(), []
+    if form.is_bound:
+        d, ignored = form.usable()
         query = selectors.WaitlistQuery(
             q=d["q"].strip(), community=d["community"].pk if d["community"] else None, status=d["status"] or "open",
             factor=d["factor"], language=d["language"], waited_days=d["waited_days"], suspended=d["suspended"],
@@ -238,11 +238,17 @@ def waitlist(request):
     else:
         audit.record(user=request.user, action="view", object_type="patients.Registration", actor=request.actor,
                      summary=f"Waitlist page {page}: {request.GET.urlencode()[:200]}")
+    first_row = (page - 1) * selectors.PAGE_SIZE + 1
+    if has_next:
+        total, more = selectors.waitlist_total(divisions, query, page=page)
+    else:  # the last page: its end is the total, no count needed
+        total, more = first_row - 1 + len(rows), False
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "patients/waitlist.html", {
         "form": form, "rows": rows, "page": page, "has_next": has_next, "divisions": divisions,
-        "querystring": params.urlencode(), "first_row": (page - 1) * selectors.PAGE_SIZE + 1,
+        "ignored": ignored, "total": total, "total_is_more": more,
+        "querystring": params.urlencode(), "first_row": first_row,
         "last_row": (page - 1) * selectors.PAGE_SIZE + len(rows),
         "detail_base": reverse("patients:waitlist"),
     })

@@ -69,10 +69,6 @@ class Provider(models.Model):
         title = "Dr." if self.kind == self.Kind.FP else "NP"
         return f"{title} {self.first_name} {self.last_name}"
 
-    @property
-    def display_name(self):
-        return str(self)
-
 
 class ProviderClinic(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE)

@@ -96,10 +96,6 @@ def _domain(kind, cap):
     return _merge([(0, 0)] + ([(THRESHOLD, cap)] if cap >= THRESHOLD else []))
 
 
-def _covers(intervals, lo, hi):
-    return any(a <= lo and hi <= b for a, b in intervals)
-
-
 def line_is_protected(values, kinds, total, total_kind=None) -> bool:
     """Whether every primary cell keeps MIN_POSSIBLE possible values given what the line publishes.
 

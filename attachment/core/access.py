@@ -119,10 +119,6 @@ def can_act_for(user, provider) -> bool:
     return acting_providers(user).filter(pk=provider.pk).exists()
 
 
-def can_manage_clinic(user, clinic) -> bool:
-    return managed_clinics(user).filter(pk=clinic.pk).exists()
-
-
 def require_division(user, division_id):
     """Refuse (403) a division outside the coordinator's scope."""
     if not coordinator_divisions(user).filter(pk=division_id).exists():

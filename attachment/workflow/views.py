@@ -218,8 +218,11 @@ def offers(request):
 @roles.role_required(roles.COORDINATOR)
 def offer_manage(request, pk):
     offer = access.coordinator_offer(request.user, pk)
-    answer_form = PatientAnswerForm(request.POST if request.POST.get("form") == "answer" else None)
-    withdraw_form = WithdrawForm(request.POST if request.POST.get("form") == "withdraw" else None)
+    # Both forms have a `reason`: each gets its own element ids on the one page.
+    answer_form = PatientAnswerForm(request.POST if request.POST.get("form") == "answer" else None,
+                                    auto_id="answer_%s")
+    withdraw_form = WithdrawForm(request.POST if request.POST.get("form") == "withdraw" else None,
+                                 auto_id="withdraw_%s")
     if request.method == "POST":
         try:
             if request.POST.get("form") == "answer" and answer_form.is_valid():

@@ -1,4 +1,9 @@
-"""The panel upload file (shared/formats/panel-upload.md): one parser and validator.
+"""The panel upload file: one parser and validator.
+
+The format: CSV in UTF-8 (a byte-order mark allowed), one header row whose names match
+without regard to case or surrounding spaces, columns in any order, unknown ones ignored;
+phn, last_name, first_name and date_of_birth (YYYY-MM-DD) required, gender (F, M, X),
+postal_code and last_visit (YYYY-MM-DD, not in the future) optional.
 
 Used by the upload page, the Celery load task and `manage.py load_panel`, so all three
 accept and refuse exactly the same rows.

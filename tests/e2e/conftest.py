@@ -44,3 +44,19 @@ def login_in_browser(page, live_server, username, password="correct-horse-batter
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+# The axe-core rules the pages are held to (axe-playwright-python ships axe-core).
+AXE_RULES = ["scrollable-region-focusable", "empty-table-header", "duplicate-id-aria", "label", "button-name",
+             "link-name", "th-has-data-cells", "aria-valid-attr-value"]
+
+
+def axe_violations(page, rules=AXE_RULES) -> list[str]:
+    """Run axe on the page as it stands; one line per violation (rule, then the offending elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": list(rules)}})
+    return [
+        f"{v['id']}: " + "; ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in results.response["violations"]
+    ]

@@ -1,4 +1,4 @@
-"""The panel file parser and validator (shared/formats/panel-upload.md), without the database."""
+"""The panel file parser and validator (the format: registries/panels/file.py), without the database."""
 
 import datetime
 

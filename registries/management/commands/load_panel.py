@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = "Check a panel file and load its valid rows onto a provider's panel."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV panel file (shared/formats/panel-upload.md)")
+        parser.add_argument("file", help="CSV panel file with a header row: phn, last_name, first_name, "
+                                         "date_of_birth (YYYY-MM-DD); optional gender, postal_code, last_visit")
         parser.add_argument("--provider", required=True, help="the provider's practitioner number")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--check-only", action="store_true", help="report on the file; write nothing")
