@@ -13,7 +13,7 @@ from patients.models import ContactNote, Registration
 from patients.priority import FACTOR_CHOICES
 from patients.services import INELIGIBLE_REASONS, WITHDRAW_REASONS, open_registration_phns
 from registries.models import Community
-from registries.phn import normalize_phn, phn_error
+from registries.phn import is_ascii_digits, normalize_phn, phn_error
 from registries.vocab import GENDERS, LANGUAGES, PROVIDER_GENDERS
 
 # Age-based factors are worked out from the dates of birth; the public is not asked them.
@@ -31,7 +31,7 @@ class DateInput(forms.DateInput):
 
 
 def phone_digits(value: str) -> str:
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if is_ascii_digits(ch))
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 

@@ -302,7 +302,7 @@ def check(data: bytes, *, today: datetime.date | None = None, fast: bool = True)
         bad = False
 
         phn = record[i_phn]
-        if not (len(phn) == 10 and phn.isdigit()):
+        if not (len(phn) == 10 and phn.isascii() and phn.isdigit()):
             phn = normalize_phn(phn)
         if not phn:
             append_error(RowError(line, "phn", "The PHN is missing."))
