@@ -131,6 +131,7 @@ def registration_detail(registration: Registration) -> dict:
         "members": list(registration.members.order_by("-is_primary_contact", "id")),
         "history": list(registration.status_history.select_related("by").order_by("-at", "-id")),
         "notes": list(registration.contact_notes.select_related("by").order_by("-at", "-id")),
+        "identity_held": registration.identity_conflicts.filter(resolved_at__isnull=True).count(),
     }
 
 
