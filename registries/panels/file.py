@@ -95,9 +95,11 @@ class CheckResult:
         nulls = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in OPTIONAL_COLUMNS]
         return self.frame.with_columns(nulls).write_csv(include_header=False).encode()
 
-    def phn_csv(self) -> bytes:
-        """Line and PHN of each valid row, as CSV: all that comparing the file with the registry needs."""
-        return self.frame.select("line", "phn").write_csv(include_header=False).encode()
+    def identity_csv(self) -> bytes:
+        """Line, PHN, names and date of birth of each valid row, as CSV: all that comparing the
+        file with the registry needs (who is known, on which panel, named as the registry names them)."""
+        return (self.frame.select("line", "phn", "last_name", "first_name", "date_of_birth")
+                .write_csv(include_header=False).encode())
 
     def report(self, *, max_errors: int | None = None) -> dict:
         errors = self.all_errors
