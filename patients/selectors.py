@@ -16,7 +16,7 @@ from django.utils import timezone
 from patients.lookup import normalize_code
 from patients.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Patient, Registration
 from patients.priority import FACTOR_LABELS
-from registries.phn import normalize_phn
+from registries.phn import is_ascii_digits, normalize_phn
 
 PAGE_SIZE = 50
 OPEN = "open"
@@ -44,12 +44,12 @@ def _search_q(term: str, divisions) -> Q:
     """
     term = term.strip()
     compact = normalize_phn(term)
-    if compact.isdigit() and len(compact) == 10 and compact.startswith("9"):
+    if is_ascii_digits(compact) and len(compact) == 10 and compact.startswith("9"):
         ids = set(Patient.objects.filter(phn=compact).values_list("registration_id", flat=True))
         ids |= set(Registration.objects.filter(phone_digits=compact).values_list("id", flat=True))
         return Q(pk__in=[i for i in ids if i is not None])
     alnum = "".join(ch for ch in term if ch.isalnum())
-    digits = "".join(ch for ch in alnum if ch.isdigit())
+    digits = "".join(ch for ch in alnum if is_ascii_digits(ch))
     if len(digits) >= 7 and digits == alnum:
         if len(digits) == 11 and digits.startswith("1"):
             digits = digits[1:]
@@ -148,6 +148,7 @@ def registration_detail(registration: Registration) -> dict:
         "members": list(registration.members.order_by("-is_primary_contact", "id")),
         "history": list(registration.status_history.select_related("by").order_by("-at", "-id")),
         "notes": list(registration.contact_notes.select_related("by").order_by("-at", "-id")),
+        "identity_held": registration.identity_conflicts.filter(resolved_at__isnull=True).count(),
     }
 
 

@@ -104,6 +104,9 @@ def read_registrations(cur, parameters: dict):
                           WHERE pr.registration_id = r.id AND pr.status = 'proposed')
           AND NOT EXISTS (SELECT 1 FROM attachment_offer o
                           WHERE o.registration_id = r.id AND o.status IN ('sent', 'clinic_accepted'))
+          -- held for an identity review (patients.identity): nobody is matched on it
+          AND NOT EXISTS (SELECT 1 FROM patients_identityconflict ic
+                          WHERE ic.registration_id = r.id AND ic.resolved_at IS NULL)
         """,
         params,
     )

@@ -21,6 +21,7 @@ from attachment.core import audit, unavailable
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
 from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
+from patients import identity
 from patients import services as patient_services
 from patients.models import Patient, Registration
 from providers import capacity
@@ -132,6 +133,7 @@ def send_offer(proposal_id: int, *, by, actor=None) -> Offer:
             f"Registration {registration.reference_code} is {registration.get_status_display().lower()}"
             f"{' and suspended' if registration.suspended_at else ''}; skip this proposal instead."
         )
+    _refuse_held(registration)
     clinic = _clinic_for(proposal.provider, registration)
     now = timezone.now()
     offer = Offer.objects.create(
@@ -149,6 +151,15 @@ def send_offer(proposal_id: int, *, by, actor=None) -> Offer:
         summary=f"Sent offer for {registration.reference_code} to {proposal.provider} at {clinic}",
     )
     return offer
+
+
+def _refuse_held(registration: Registration) -> None:
+    # Nobody is attached on a registration whose people the registry does not recognise.
+    if identity.is_held(registration.pk):
+        raise WorkflowError(
+            f"Registration {registration.reference_code} is held for an identity review: a PHN on it is known to "
+            "the registry with other details. A coordinator resolves it under Waitlist → Identity reviews first."
+        )
 
 
 def send_offers(proposal_ids, *, by, actor=None) -> tuple[list[Offer], list[str]]:
@@ -305,6 +316,7 @@ def patient_confirm(offer_id: int, *, by=None, actor=None) -> Offer:
     registration = Registration.objects.select_for_update().get(pk=offer.registration_id)
     if registration.status != Registration.Status.OFFERED:
         raise WorkflowError(f"Registration {registration.reference_code} is {registration.get_status_display().lower()}.")
+    _refuse_held(registration)
     members = list(Patient.objects.select_for_update().filter(registration=registration).order_by("id"))
     if not members:
         raise WorkflowError("The household has no members on record; add them before attaching.")
