@@ -5,6 +5,6 @@ in the core (audit trail, job runs) and the workflow (runs, proposals, offers).
 """
 
 from attachment.core.models import AuditEvent, JobRun
-from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
+from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal, UnplacedRegistration
 
-__all__ = ["AuditEvent", "DeclinedPair", "JobRun", "MatchRun", "Offer", "Proposal"]
+__all__ = ["AuditEvent", "DeclinedPair", "JobRun", "MatchRun", "Offer", "Proposal", "UnplacedRegistration"]

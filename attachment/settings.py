@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "attachment.core.middleware.ActorMiddleware",
     "attachment.core.middleware.RequireStaffMFAMiddleware",
+    "attachment.core.unavailable.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "attachment.urls"
@@ -97,13 +98,19 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "attach"),
-    }
+_CACHE = {
+    "LOCATION": REDIS_URL,
+    "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "attach"),
+    # Redis out of reach is known in a second, not after the kernel's connect timeout.
+    "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
 }
+# With Redis down the default cache answers from the process's memory; the look-ups'
+# rate limits use the strict one and refuse with a 503 (attachment/core/unavailable.py).
+CACHES = {
+    "default": {**_CACHE, "BACKEND": "attachment.core.unavailable.FallbackRedisCache"},
+    "ratelimit": {**_CACHE, "BACKEND": "django.core.cache.backends.redis.RedisCache"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -147,7 +154,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -180,6 +187,28 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_IMPORTS = ["attachment.core.reaper"]
+# A message a worker took stays unacknowledged until its task ends; Redis gives it to
+# another worker after the visibility timeout. It must outlast the longest job (else a
+# job still running is started a second time), so it cannot also be what brings a
+# killed worker's job back quickly: the heartbeats and the reaper below do that.
+ATTACH_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("ATTACH_BROKER_VISIBILITY_TIMEOUT", "1800"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ATTACH_BROKER_VISIBILITY_TIMEOUT}
+# Running jobs beat every HEARTBEAT seconds; one silent for STALE seconds lost its worker
+# and is sent again by the reaper (every 30 s, from beat), at most MAX_ATTEMPTS runs in all.
+ATTACH_JOB_HEARTBEAT_SECONDS = float(os.environ.get("ATTACH_JOB_HEARTBEAT_SECONDS", "10"))
+ATTACH_JOB_STALE_SECONDS = float(os.environ.get("ATTACH_JOB_STALE_SECONDS", "60"))
+ATTACH_JOB_MAX_ATTEMPTS = int(os.environ.get("ATTACH_JOB_MAX_ATTEMPTS", "3"))
+# A page that queues a task must learn within a few seconds that Redis is gone, not
+# after Celery's defaults (about 19 s of reconnecting to the result store): it then
+# marks its job failed and says so (attachment/core/unavailable.py). Workers still wait
+# for the broker at startup (the setting above).
+_FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
 
 # Domain settings (each overridable from the environment).
 ATTACH_OFFER_EXPIRY_DAYS = int(os.environ.get("ATTACH_OFFER_EXPIRY_DAYS", "14"))
@@ -187,6 +216,11 @@ ATTACH_REMINDER_INTERVAL_DAYS = int(os.environ.get("ATTACH_REMINDER_INTERVAL_DAY
 ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND = int(os.environ.get("ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND", "3"))
 ATTACH_SMALL_CELL = 10  # aggregate counts from 1 to ATTACH_SMALL_CELL-1 are suppressed
 ATTACH_LOOKUP_RATE = os.environ.get("ATTACH_LOOKUP_RATE", "5/15m")
+# Public registrations sent per client address (a household registers once; a library's
+# shared computer a few times a day).
+ATTACH_REGISTER_RATE = os.environ.get("ATTACH_REGISTER_RATE", "20/h")
+# Panel checks of PHNs (uploads and single additions) per staff user.
+ATTACH_PANEL_CHECK_RATE = os.environ.get("ATTACH_PANEL_CHECK_RATE", "60/h")
 # The public site's address: every link in an email or letter is absolute from it.
 ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('ATTACH_PORT', '8000')}")
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from patients.lookup import normalize_code
-from patients.models import ContactNote, Registration
+from patients.models import ContactNote, IdentityConflict, Registration
 from patients.priority import FACTOR_CHOICES
 from patients.services import INELIGIBLE_REASONS, WITHDRAW_REASONS, open_registration_phns
 from registries.models import Community
-from registries.phn import normalize_phn, phn_error
+from registries.phn import is_ascii_digits, normalize_phn, phn_error
 from registries.vocab import GENDERS, LANGUAGES, PROVIDER_GENDERS
 
 # Age-based factors are worked out from the dates of birth; the public is not asked them.
@@ -31,7 +31,7 @@ class DateInput(forms.DateInput):
 
 
 def phone_digits(value: str) -> str:
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if is_ascii_digits(ch))
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
@@ -139,6 +139,8 @@ class MemberForm(forms.Form):
 
 
 class BaseMemberFormSet(forms.BaseFormSet):
+    tell_already_registered = False
+
     def clean(self):
         if any(self.errors):
             return
@@ -150,18 +152,28 @@ class BaseMemberFormSet(forms.BaseFormSet):
             if phn in seen:
                 form.add_error("phn", "This PHN is already entered for another person in the household.")
             seen[phn] = form
+        if not self.tell_already_registered:
+            return  # the public form never says who is on the waitlist (patients.identity holds it)
         taken = open_registration_phns(list(seen))
         for phn in taken:
-            seen[phn].add_error(
-                "phn", "This person is already on the waitlist. You do not need to register again; "
-                       "use your reference code on the status page to check where things stand.",
-            )
+            seen[phn].add_error("phn", "This person is already on the waitlist.")
         if taken:
             raise ValidationError("Someone in this household is already registered.", code="already_registered")
 
 
 MemberFormSet = forms.formset_factory(
     MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True, max_num=12, validate_max=True,
+)
+
+
+class BaseStaffMemberFormSet(BaseMemberFormSet):
+    # A coordinator entering a caller's registration works the waitlist: they may be told.
+    tell_already_registered = True
+
+
+StaffMemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseStaffMemberFormSet, extra=0, min_num=1, validate_min=True, max_num=12,
+    validate_max=True,
 )
 
 
@@ -212,6 +224,13 @@ class ContactNoteForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + WITHDRAW_REASONS)
     detail = forms.CharField(label="Details", required=False, max_length=200)
+    # The registration page holds this form, the ineligible one and the priority override,
+    # all with a `reason`: each gets its own element ids (the field names stay).
+    ids = "withdraw_%s"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
 
     def reason_text(self):
         label = dict(self.fields["reason"].choices)[self.cleaned_data["reason"]]
@@ -227,6 +246,7 @@ class WithdrawForm(forms.Form):
 
 class IneligibleForm(WithdrawForm):
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason")] + INELIGIBLE_REASONS)
+    ids = "ineligible_%s"
 
 
 class PriorityOverrideForm(forms.Form):
@@ -235,6 +255,10 @@ class PriorityOverrideForm(forms.Form):
         help_text="Leave empty to go back to the computed priority.",
     )
     reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "override_%s")  # see WithdrawForm.ids
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -267,6 +291,18 @@ class WaitlistFilterForm(forms.Form):
         if divisions is not None:
             self.fields["community"].queryset = Community.objects.filter(division__in=divisions).order_by("name")
 
+    def usable(self) -> tuple[dict, list[str]]:
+        """The valid filters' values, and the labels of those ignored as invalid.
+
+        One bad value (an edited URL, an old bookmark) must not throw away the search
+        and the other filters with it.
+        """
+        self.is_valid()
+        # An ignored field reads as left empty (what to_python makes of no value).
+        values = {name: self.cleaned_data.get(name, field.to_python(None)) for name, field in self.fields.items()}
+        ignored = [str(self.fields[name].label) for name in self.errors if name in self.fields]
+        return values, ignored
+
     def clean_q(self):
         q = self.cleaned_data["q"].strip()
         # Names are found through trigram indexes, which need three letters to narrow
@@ -288,3 +324,9 @@ class StatusLookupForm(forms.Form):
 
     def clean_reference_code(self):
         return normalize_code(self.cleaned_data["reference_code"])
+
+
+class IdentityResolveForm(forms.Form):
+    resolution = forms.ChoiceField(label="Is this the same person?", choices=IdentityConflict.Resolution.choices,
+                                   widget=forms.RadioSelect)
+    note = forms.CharField(label="How you know (for the record)", max_length=300, required=False)

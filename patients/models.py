@@ -250,6 +250,56 @@ class ContactNote(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_outcome_display()}"
 
-    @property
-    def successful(self):
-        return self.outcome in self.SUCCESSFUL
+
+class IdentityConflict(models.Model):
+    """A registration that names a person the registry already knows, but not as the registry knows them.
+
+    The registry's record is never changed from a public form (or a file): a PHN that comes with
+    another name or date of birth, or that is already on another open registration, holds the
+    registration here for a coordinator, and nobody is matched, offered or attached on it until
+    they decide (patients.identity).
+    """
+
+    class Kind(models.TextChoices):
+        DETAILS = "details", "Name or date of birth differ from the registry's"
+        DUPLICATE = "duplicate", "Already on another open registration"
+
+    class Resolution(models.TextChoices):
+        SAME = "same", "Same person: the new details accepted"
+        DIFFERENT = "different", "Not the same person: registration closed"
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="identity_conflicts")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="identity_conflicts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What the form said, kept apart from the registry's record until a coordinator decides.
+    claimed_first_name = models.CharField(max_length=100)
+    claimed_last_name = models.CharField(max_length=100)
+    claimed_date_of_birth = models.DateField()
+    claimed_gender = models.CharField(max_length=1, choices=GENDERS, blank=True)
+    claimed_primary_contact = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "patient"], name="one_identity_conflict_per_member"),
+            models.CheckConstraint(condition=Q(kind__in=["details", "duplicate"]), name="identity_conflict_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | (Q(resolved_at__isnull=False) & Q(resolution__in=["same", "different"])),
+                name="identity_conflict_resolution_consistent",
+            ),
+        ]
+        indexes = [
+            # Matching, offers and attachment ask "is this registration held?": an open conflict of it.
+            models.Index(fields=["registration"], condition=Q(resolved_at__isnull=True), name="open_identity_conflict"),
+        ]
+
+    def __str__(self):
+        return f"{self.registration_id}: {self.get_kind_display()}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from patients.lookup import normalize_code
 from patients.models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Patient, Registration
 from patients.priority import FACTOR_LABELS
-from registries.phn import normalize_phn
+from registries.phn import is_ascii_digits, normalize_phn
 
 PAGE_SIZE = 50
 OPEN = "open"
@@ -34,10 +34,6 @@ class WaitlistQuery:
     sort: str = "priority"  # "priority" or "wait"
 
 
-def registrations_in_scope(divisions):
-    return Registration.objects.filter(division__in=divisions)
-
-
 def _search_q(term: str, divisions) -> Q:
     """What a coordinator's search box finds: a PHN, a reference code, a phone number or names.
 
@@ -48,12 +44,12 @@ def _search_q(term: str, divisions) -> Q:
     """
     term = term.strip()
     compact = normalize_phn(term)
-    if compact.isdigit() and len(compact) == 10 and compact.startswith("9"):
+    if is_ascii_digits(compact) and len(compact) == 10 and compact.startswith("9"):
         ids = set(Patient.objects.filter(phn=compact).values_list("registration_id", flat=True))
         ids |= set(Registration.objects.filter(phone_digits=compact).values_list("id", flat=True))
         return Q(pk__in=[i for i in ids if i is not None])
     alnum = "".join(ch for ch in term if ch.isalnum())
-    digits = "".join(ch for ch in alnum if ch.isdigit())
+    digits = "".join(ch for ch in alnum if is_ascii_digits(ch))
     if len(digits) >= 7 and digits == alnum:
         if len(digits) == 11 and digits.startswith("1"):
             digits = digits[1:]
@@ -73,9 +69,8 @@ def _search_q(term: str, divisions) -> Q:
     return q
 
 
-def waitlist(divisions, query: WaitlistQuery, *, page: int = 1, now=None):
-    """One page of the waitlist: (rows, has_next). No COUNT(*) over the division."""
-    now = now or timezone.now()
+def _matching(divisions, query: WaitlistQuery, now):
+    """The registrations the query finds, unordered."""
     qs = Registration.objects.filter(division__in=divisions)
     if query.q:
         qs = qs.filter(_search_q(query.q, divisions))
@@ -97,6 +92,13 @@ def waitlist(divisions, query: WaitlistQuery, *, page: int = 1, now=None):
         qs = qs.filter(suspended_at__isnull=False)
     elif query.suspended == "no":
         qs = qs.filter(suspended_at__isnull=True)
+    return qs
+
+
+def waitlist(divisions, query: WaitlistQuery, *, page: int = 1, now=None):
+    """One page of the waitlist: (rows, has_next). No COUNT(*) over the division."""
+    now = now or timezone.now()
+    qs = _matching(divisions, query, now)
     order = ["registered_at", "id"] if query.sort == "wait" else ["-effective_priority", "registered_at", "id"]
     qs = qs.select_related("community").order_by(*order)
     primary = Patient.objects.filter(is_primary_contact=True).only(
@@ -107,6 +109,21 @@ def waitlist(divisions, query: WaitlistQuery, *, page: int = 1, now=None):
     start = (page - 1) * PAGE_SIZE
     rows = list(qs[start:start + PAGE_SIZE + 1])
     return _for_display(rows[:PAGE_SIZE], now), len(rows) > PAGE_SIZE
+
+
+COUNT_CAP = 1000
+
+
+def waitlist_total(divisions, query: WaitlistQuery, *, page: int = 1, now=None) -> tuple[int, bool]:
+    """How many registrations the query finds, counted up to COUNT_CAP past this page's
+    start: (count, more). A full COUNT(*) would read the whole division on every page
+    view; reading at most COUNT_CAP + 1 ids (in any order) stops early and can still say
+    "more than 1,000"."""
+    now = now or timezone.now()
+    start = (max(1, page) - 1) * PAGE_SIZE
+    limit = start + COUNT_CAP
+    found = len(_matching(divisions, query, now).order_by().values_list("pk", flat=True)[:limit + 1])
+    return min(found, limit), found > limit
 
 
 def _for_display(rows, now):
@@ -131,6 +148,7 @@ def registration_detail(registration: Registration) -> dict:
         "members": list(registration.members.order_by("-is_primary_contact", "id")),
         "history": list(registration.status_history.select_related("by").order_by("-at", "-id")),
         "notes": list(registration.contact_notes.select_related("by").order_by("-at", "-id")),
+        "identity_held": registration.identity_conflicts.filter(resolved_at__isnull=True).count(),
     }
 
 

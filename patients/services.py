@@ -16,8 +16,10 @@ from django.utils import timezone
 from attachment.core import audit
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
+from patients import identity
 from patients.models import (
     ContactNote,
+    IdentityConflict,
     Patient,
     Registration,
     RegistrationStatusChange,
@@ -142,8 +144,11 @@ def register_household(
     """Put a household on the waitlist. Returns (registration, created).
 
     The same submission token twice (a double click, the back button) returns the first
-    registration with created=False. A PHN already on an open registration raises
-    AlreadyRegistered and nothing is saved.
+    registration with created=False. A known PHN never changes the registry's record of that
+    person: with other details, or already on an open registration, the registration is made and
+    held for a coordinator (patients.identity), and the household is told nothing different.
+    Only a coordinator entering a registration (source=STAFF) is told of an open duplicate
+    (AlreadyRegistered, nothing saved).
     """
     if not members:
         raise ValueError("A registration needs at least one person.")
@@ -165,10 +170,13 @@ def register_household(
         if isinstance(exc, AlreadyRegistered):
             raise
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
-        if "phn" in constraint:
+        if "phn" not in constraint:
+            raise
+        if source == Registration.Source.STAFF:
             # A concurrent registration inserted one of these people first.
             raise AlreadyRegistered({m.phn for m in members}) from exc
-        raise
+        # The public form: once more, now that the person is known (held, as any duplicate is).
+        registration = _register(household, members, source, entered_by, submission_token, actor)
     transaction.on_commit(lambda: send_confirmation(registration.pk))
     return registration, True
 
@@ -181,8 +189,20 @@ def _register(household, members, source, entered_by, submission_token, actor):
     # Lock existing people (in PHN order, so two households sharing people cannot deadlock).
     known = {p.phn: p for p in Patient.objects.select_for_update().filter(phn__in=phns).order_by("phn")}
     taken = {phn for phn, p in known.items() if p.registration_id and p.registration.status in Registration.OPEN_STATUSES}
-    if taken:
-        raise AlreadyRegistered(taken)
+    if taken and source == Registration.Source.STAFF:
+        raise AlreadyRegistered(taken)  # a coordinator may be told; the public form never is
+    # A known person whose details differ, or who is already waiting elsewhere, is held for a
+    # coordinator (patients.identity); the registry's record of them is not touched.
+    held = {}
+    for m in members:
+        person = known.get(m.phn)
+        if person is None:
+            continue
+        if m.phn in taken:
+            held[m.phn] = IdentityConflict.Kind.DUPLICATE
+        elif not identity.same_person(person, first_name=m.first_name.strip(), last_name=m.last_name.strip(),
+                                      date_of_birth=m.date_of_birth):
+            held[m.phn] = IdentityConflict.Kind.DETAILS
 
     now = timezone.now()
     factors = derived_factors(household.priority_factors, members)
@@ -207,10 +227,19 @@ def _register(household, members, source, entered_by, submission_token, actor):
     )
     _save_with_fresh_code(registration)
     for i, m in enumerate(members):
-        person = known.get(m.phn) or Patient(phn=m.phn)
-        person.first_name, person.last_name = m.first_name.strip(), m.last_name.strip()
-        person.date_of_birth, person.gender = m.date_of_birth, m.gender
-        person.postal_code = registration.postal_code
+        first_name, last_name = m.first_name.strip(), m.last_name.strip()
+        if m.phn in held:
+            IdentityConflict.objects.create(
+                registration=registration, patient=known[m.phn], kind=held[m.phn],
+                claimed_first_name=first_name, claimed_last_name=last_name, claimed_date_of_birth=m.date_of_birth,
+                claimed_gender=m.gender or "", claimed_primary_contact=i == 0,
+            )
+            continue
+        person = known.get(m.phn)
+        if person is None:
+            person = Patient(phn=m.phn, first_name=first_name, last_name=last_name, date_of_birth=m.date_of_birth,
+                             gender=m.gender, postal_code=registration.postal_code)
+        # A known person with the same details joins the household as the registry knows them.
         person.registration, person.is_primary_contact = registration, i == 0
         person.save()
     RegistrationStatusChange.objects.create(
@@ -219,7 +248,9 @@ def _register(household, members, source, entered_by, submission_token, actor):
     )
     audit.record(
         user=entered_by, action="create", obj=registration, actor=actor,
-        summary=f"Registration of a household of {len(members)} ({registration.get_source_display().lower()})",
+        summary=f"Registration of a household of {len(members)} ({registration.get_source_display().lower()})"
+        + (f"; held for a coordinator: {len(held)} known PHN(s) with other details or already waiting"
+           if held else ""),
     )
     return registration
 

@@ -15,22 +15,25 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from attachment.core import access, audit, errors, roles
-from patients import selectors, services
+from attachment.core.http import client_address
+from patients import identity, selectors, services
 from patients.forms import (
     ContactNoteForm,
     HouseholdEditForm,
     HouseholdForm,
+    IdentityResolveForm,
     IneligibleForm,
     MemberEditFormSet,
     MemberFormSet,
     PriorityOverrideForm,
     StaffHouseholdForm,
+    StaffMemberFormSet,
     StatusLookupForm,
     WaitlistFilterForm,
     WithdrawForm,
 )
 from patients.lookup import normalize_code, verify
-from patients.models import Registration
+from patients.models import IdentityConflict, Registration
 from patients.priority import compute_priority
 from registries.models import Community
 from registries.vocab import LANGUAGE_NAMES
@@ -67,11 +70,25 @@ def _already_submitted(token: str) -> Registration | None:
     return Registration.objects.filter(submission_token=token).first()
 
 
+def _client_key(group, request):
+    return "client:" + (client_address(request) or "unknown")
+
+
+def _registration_refused(request) -> bool:
+    """Public submits per client address (behind the trusted proxy, the real client's): a
+    script cannot post households, or probe PHNs, at will. Counted only when a form is sent
+    to be saved, so growing the form does not use the allowance."""
+    usage = get_usage(request, group="patients.register", key=_client_key, rate=settings.ATTACH_REGISTER_RATE,
+                      method="POST", increment=True)
+    return bool(usage and usage["should_limit"])
+
+
 def _registration_form(request, form_class, *, source, communities=None, template, done_url):
     """The household form with its member formset. 'Add another person' is a submit button
     that re-renders the form with one more row, so the page works without JavaScript."""
+    formset_class = StaffMemberFormSet if source == Registration.Source.STAFF else MemberFormSet
     if request.method != "POST":
-        context = {"form": form_class(communities=communities), "formset": MemberFormSet(prefix="members"),
+        context = {"form": form_class(communities=communities), "formset": formset_class(prefix="members"),
                    "show_errors": False}
         return render(request, template, context)
     form = form_class(request.POST, communities=communities)
@@ -85,8 +102,8 @@ def _registration_form(request, form_class, *, source, communities=None, templat
         data["members-TOTAL_FORMS"] = str(min(max(total, 1), 12))
         # Growing the form is not a submit: the typed values come back as initial values,
         # unvalidated, so no error message shows for a person not yet filled in.
-        posted = MemberFormSet(data, prefix="members")
-        formset = MemberFormSet(prefix="members", initial=[_as_initial(f) for f in posted.forms])
+        posted = formset_class(data, prefix="members")
+        formset = formset_class(prefix="members", initial=[_as_initial(f) for f in posted.forms])
         context = {"form": form_class(communities=communities, initial=_as_initial(form)), "formset": formset,
                    "show_errors": False}
         return render(request, template, context)
@@ -94,7 +111,11 @@ def _registration_form(request, form_class, *, source, communities=None, templat
     if already is not None:
         # The same form sent again (double click, back button and submit): same answer.
         return done_url(request, already, False)
-    formset = MemberFormSet(request.POST, prefix="members")
+    if source == Registration.Source.SELF and _registration_refused(request):
+        audit.record(user=None, action="view", object_type="patients.Registration", actor=request.actor,
+                     summary="Public registration refused: too many from this address")
+        return render(request, "patients/register_refused.html", status=429)
+    formset = formset_class(request.POST, prefix="members")
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
     if form_ok and formset_ok:
         try:
@@ -216,9 +237,9 @@ def waitlist(request):
     """The coordinator's workspace: the waitlist of their divisions, searched, filtered, sorted."""
     divisions = list(access.coordinator_divisions(request.user))
     form = WaitlistFilterForm(request.GET or None, divisions=divisions)
-    query = selectors.WaitlistQuery()
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
+    query, ignored = selectors.WaitlistQuery(), []
+    if form.is_bound:
+        d, ignored = form.usable()
         query = selectors.WaitlistQuery(
             q=d["q"].strip(), community=d["community"].pk if d["community"] else None, status=d["status"] or "open",
             factor=d["factor"], language=d["language"], waited_days=d["waited_days"], suspended=d["suspended"],
@@ -238,11 +259,17 @@ def waitlist(request):
     else:
         audit.record(user=request.user, action="view", object_type="patients.Registration", actor=request.actor,
                      summary=f"Waitlist page {page}: {request.GET.urlencode()[:200]}")
+    first_row = (page - 1) * selectors.PAGE_SIZE + 1
+    if has_next:
+        total, more = selectors.waitlist_total(divisions, query, page=page)
+    else:  # the last page: its end is the total, no count needed
+        total, more = first_row - 1 + len(rows), False
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "patients/waitlist.html", {
         "form": form, "rows": rows, "page": page, "has_next": has_next, "divisions": divisions,
-        "querystring": params.urlencode(), "first_row": (page - 1) * selectors.PAGE_SIZE + 1,
+        "ignored": ignored, "total": total, "total_is_more": more,
+        "querystring": params.urlencode(), "first_row": first_row,
         "last_row": (page - 1) * selectors.PAGE_SIZE + len(rows),
         "detail_base": reverse("patients:waitlist"),
     })
@@ -427,3 +454,34 @@ def call_list(request):
         "interval": settings.ATTACH_REMINDER_INTERVAL_DAYS, "note_form": ContactNoteForm(
             initial={"kind": "call", "is_reminder": True}),
     })
+
+
+@roles.role_required(roles.COORDINATOR)
+def identity_reviews(request):
+    """Registrations held because a PHN on them is known with other details: the registry's
+    record and what the form said, side by side, for the coordinator to decide."""
+    divisions = list(access.coordinator_divisions(request.user))
+    rows = list(identity.open_conflicts(divisions)[:200])
+    audit.record(user=request.user, action="view", object_type="patients.IdentityConflict", actor=request.actor,
+                 summary=f"Identity reviews listed ({len(rows)})")
+    return render(request, "patients/identity_reviews.html",
+                  {"rows": rows, "divisions": divisions, "form": IdentityResolveForm()})
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def identity_resolve(request, pk):
+    conflict = identity.open_conflicts(access.coordinator_divisions(request.user)).filter(pk=pk).first()
+    if conflict is None:
+        raise Http404("No such open identity review in your divisions.")
+    form = IdentityResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether this is the same person.")
+        return redirect("patients:identity_reviews")
+    try:
+        identity.resolve(conflict, by=request.user, actor=request.actor, **form.cleaned_data)
+    except ValidationError as exc:
+        errors.flash(request, exc)
+    else:
+        messages.success(request, f"Resolved: {IdentityConflict.Resolution(form.cleaned_data['resolution']).label}.")
+    return redirect("patients:identity_reviews")

@@ -55,6 +55,47 @@ def latest_declaration(provider: Provider) -> CapacityDeclaration | None:
     return provider.capacity_declarations.order_by("-declared_at", "-id").first()
 
 
+# The rule the functions above keep step by step, as one set-based query: a provider's
+# open capacity is what the newest declaration allows (new_patients; 0 when not
+# accepting) minus the places taken since that declaration, never below 0. Places taken
+# before it were charged to the old declaration (see declare_capacity, return_places).
+# `held` is supplied by whoever draws on capacity: rows of (provider_id, taken_at, places).
+_OPEN_CAPACITY_SQL = """
+WITH latest AS (
+    SELECT DISTINCT ON (d.provider_id) d.provider_id, d.new_patients, d.accepting, d.declared_at
+    FROM providers_capacitydeclaration d
+    {decl_filter}
+    ORDER BY d.provider_id, d.declared_at DESC, d.id DESC
+),
+held AS (
+    SELECT h.provider_id, SUM(h.places) AS places
+    FROM ({held}) h
+    JOIN latest l ON l.provider_id = h.provider_id
+    WHERE h.taken_at >= l.declared_at
+    GROUP BY h.provider_id
+)
+SELECT p.id, p.open_capacity,
+       GREATEST(CASE WHEN l.accepting THEN l.new_patients ELSE 0 END - COALESCE(h.places, 0), 0) AS expected
+FROM providers_provider p
+LEFT JOIN latest l ON l.provider_id = p.id
+LEFT JOIN held h ON h.provider_id = p.id
+{provider_filter}
+"""
+
+
+def open_capacity_sql(held: str, provider_ids=None) -> tuple[str, list]:
+    """SQL and parameters for (provider id, stored open capacity, expected open capacity),
+    for every provider or those in `provider_ids`; `held` is a query of the places taken
+    (provider_id, taken_at, places). Locks nothing: callers that fix drift hold the rows."""
+    if provider_ids is None:
+        return _OPEN_CAPACITY_SQL.format(held=held, decl_filter="", provider_filter=""), []
+    ids = [int(i) for i in provider_ids]
+    sql = _OPEN_CAPACITY_SQL.format(
+        held=held, decl_filter="WHERE d.provider_id = ANY(%s)", provider_filter="WHERE p.id = ANY(%s)"
+    )
+    return sql, [ids, ids]
+
+
 @transaction.atomic
 def declare_capacity(
     provider: Provider,

@@ -96,6 +96,16 @@ class EndorseForm(forms.Form):
         self.fields["delegate"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} ({u.username})"
 
 
+class AskProviderForm(forms.Form):
+    provider = forms.ModelChoiceField(queryset=Provider.objects.none(), label="Provider",
+                                      help_text="The provider is emailed and confirms; nothing changes until then.")
+
+    def __init__(self, *args, providers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if providers is not None:
+            self.fields["provider"].queryset = providers
+
+
 class StaffForm(forms.Form):
     username = forms.CharField(label="Username or email of the staff member", max_length=150)
     role = forms.ChoiceField(choices=ClinicMembership.Role.choices)

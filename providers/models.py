@@ -69,10 +69,6 @@ class Provider(models.Model):
         title = "Dr." if self.kind == self.Kind.FP else "NP"
         return f"{title} {self.first_name} {self.last_name}"
 
-    @property
-    def display_name(self):
-        return str(self)
-
 
 class ProviderClinic(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE)
@@ -102,10 +98,16 @@ class ClinicMembership(models.Model):
 
 
 class Delegation(models.Model):
-    """A provider endorses a staff member to act for them; the staff member accepts."""
+    """A provider and a staff member agree that the staff member acts for the provider.
+
+    Either side starts it (the endorsement process of seed 001): the provider endorses
+    (ENDORSED, the staff member confirms) or the staff member asks (REQUESTED, the
+    provider confirms). `endorsed_by` is whoever started it.
+    """
 
     class Status(models.TextChoices):
         ENDORSED = "endorsed", "Endorsed, awaiting acceptance"
+        REQUESTED = "requested", "Asked by the staff member, awaiting the provider"
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
 
@@ -127,7 +129,9 @@ class Delegation(models.Model):
             models.UniqueConstraint(
                 fields=["provider", "delegate"], condition=~Q(status="ended"), name="one_open_delegation_per_pair"
             ),
-            models.CheckConstraint(condition=Q(status__in=["endorsed", "active", "ended"]), name="delegation_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["endorsed", "requested", "active", "ended"]), name="delegation_status_valid"
+            ),
         ]
 
 

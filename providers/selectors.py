@@ -20,6 +20,12 @@ def pending_endorsements(user):
     return Delegation.objects.filter(delegate=user, status=Delegation.Status.ENDORSED).select_related("provider")
 
 
+def requests_to_confirm(user):
+    """Staff members' requests waiting for this provider's confirmation."""
+    return Delegation.objects.filter(provider__user=user, status=Delegation.Status.REQUESTED).select_related(
+        "provider", "delegate").order_by("endorsed_at")
+
+
 def my_delegations(user):
     return Delegation.objects.filter(delegate=user).exclude(status=Delegation.Status.ENDED).select_related("provider")
 

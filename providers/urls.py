@@ -9,6 +9,7 @@ urlpatterns = [
     path("providers/<int:pk>/edit/", views.provider_edit, name="provider_edit"),
     path("providers/<int:pk>/capacity/", views.capacity, name="capacity"),
     path("providers/<int:pk>/delegations/", views.delegations, name="delegations"),
+    path("delegations/request/", views.delegation_request, name="delegation_request"),
     path("delegations/<int:pk>/accept/", views.delegation_accept, name="delegation_accept"),
     path("delegations/<int:pk>/end/", views.delegation_end, name="delegation_end"),
     path("clinics/<int:pk>/", views.clinic_detail, name="clinic"),

@@ -2,14 +2,23 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from attachment.core import access, errors, roles
+from attachment.workflow.selectors import waiting_for_clinic
 from providers import selectors, services
 from providers.capacity import declare_capacity
-from providers.forms import CapacityForm, ClinicForm, EndorseForm, ProviderProfileForm, StaffForm
+from providers.forms import (
+    AskProviderForm,
+    CapacityForm,
+    ClinicForm,
+    EndorseForm,
+    ProviderProfileForm,
+    StaffForm,
+)
 from providers.models import ClinicMembership, Delegation
 from registries.vocab import NEED_NAMES, language_name
 
@@ -24,12 +33,16 @@ def workspace(request):
     latest = selectors.latest_declarations(providers)
     for p in providers:
         p.declaration = latest.get(p.pk)
+    to_ask = services.providers_to_ask(request.user)
     return render(request, "providers/workspace.html", {
         "providers": providers,
         "pending": selectors.pending_endorsements(request.user),
+        "requests": selectors.requests_to_confirm(request.user),
+        "ask_form": AskProviderForm(providers=to_ask) if to_ask.exists() else None,
         "my_delegations": selectors.my_delegations(request.user),
         "clinics": access.managed_clinics(request.user),
         "offers_inbox": OFFERS_INBOX,
+        "offers_waiting": waiting_for_clinic(request.user),
     })
 
 
@@ -111,7 +124,8 @@ def delegations(request, pk):
             except ValidationError as exc:
                 errors.to_form(form, exc)
             else:
-                messages.success(request, "Endorsement sent; it takes effect when the staff member accepts.")
+                messages.success(request, "Endorsement sent: the staff member is emailed to confirm, and it takes "
+                                          "effect when they do.")
                 return redirect("providers:delegations", pk=provider.pk)
     return render(request, "providers/delegations.html", {
         "provider": provider, "form": form, "is_self": is_self, "delegations": selectors.delegations_of(provider),
@@ -120,14 +134,46 @@ def delegations(request, pk):
 
 @require_POST
 @roles.role_required(*roles.CLINIC_ROLES)
+def delegation_request(request):
+    """A staff member asks a provider of their clinic to let them act for them."""
+    form = AskProviderForm(request.POST, providers=services.providers_to_ask(request.user))
+    if not form.is_valid():
+        messages.error(request, "Choose a provider of a clinic you work at.")
+        return redirect("providers:workspace")
+    provider = form.cleaned_data["provider"]
+    try:
+        services.request_endorsement(provider, by=request.user, actor=request.actor)
+    except ValidationError as exc:
+        errors.flash(request, exc)
+    else:
+        messages.success(request, f"Asked {provider}: they are emailed to confirm, and you act for them once they do.")
+    return redirect("providers:workspace")
+
+
+@require_POST
+@roles.role_required(*roles.CLINIC_ROLES)
 def delegation_accept(request, pk):
-    delegation = get_object_or_404(Delegation, pk=pk, delegate=request.user)
+    """The party who did not start it confirms: the staff member an endorsement, the provider a request."""
+    delegation = get_object_or_404(
+        Delegation.objects.filter(
+            Q(delegate=request.user, status=Delegation.Status.ENDORSED)
+            | Q(provider__user=request.user, status=Delegation.Status.REQUESTED)
+        ).select_related("provider", "delegate"),
+        pk=pk,
+    )
+    by_provider = delegation.status == Delegation.Status.REQUESTED
     try:
         services.accept(delegation, by=request.user, actor=request.actor)
     except ValidationError as exc:
         errors.flash(request, exc)
     else:
-        messages.success(request, f"You now act for {delegation.provider}.")
+        if by_provider:
+            messages.success(request, f"Confirmed: {delegation.delegate.get_full_name() or delegation.delegate.username} "
+                                      "now acts for you.")
+        else:
+            messages.success(request, f"You now act for {delegation.provider}.")
+    if by_provider:
+        return redirect("providers:delegations", pk=delegation.provider_id)
     return redirect("providers:workspace")
 
 

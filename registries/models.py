@@ -173,23 +173,40 @@ class PanelUpload(models.Model):
 
 
 class PanelConflict(models.Model):
-    """A provider claimed a patient who is already on another provider's open panel.
+    """A provider's claim on a patient that is not applied until a coordinator decides.
 
-    The claim is not applied (a person has one open panel entry); the coordinators of the
-    divisions concerned decide.
+    Either the patient is already on another provider's open panel (a person has one open
+    panel entry), or the claim's name or date of birth are not the registry's for that PHN
+    (an identity conflict: the file or the form may name somebody else). The coordinators of
+    the divisions concerned decide, with the claim's details beside the registry's.
     """
+
+    class Kind(models.TextChoices):
+        PANEL = "panel", "On another provider's panel"
+        IDENTITY = "identity", "Name or date of birth differ from the registry's"
 
     class Resolution(models.TextChoices):
         KEEP_EXISTING = "keep", "Kept on the existing panel"
         MOVED = "moved", "Moved to the claiming provider"
+        CONFIRMED = "confirmed", "Same person: the claim goes ahead"
+        REJECTED = "rejected", "Not the same person: not added"
 
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PANEL)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="panel_conflicts")
-    existing_entry = models.ForeignKey(PanelEntry, on_delete=models.PROTECT, related_name="conflicts")
+    # The patient's open entry with another provider when the claim was made (none for an identity
+    # conflict about somebody on no panel).
+    existing_entry = models.ForeignKey(
+        PanelEntry, on_delete=models.PROTECT, related_name="conflicts", null=True, blank=True
+    )
     claiming_provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="panel_claims"
     )
     upload = models.ForeignKey(PanelUpload, on_delete=models.SET_NULL, null=True, blank=True, related_name="conflicts")
     claimed_last_visit = models.DateField(null=True, blank=True)
+    # What the file row (or the form) said, shown beside the registry's record.
+    claimed_first_name = models.CharField(max_length=100, blank=True)
+    claimed_last_name = models.CharField(max_length=100, blank=True)
+    claimed_date_of_birth = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -210,6 +227,10 @@ class PanelConflict(models.Model):
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolution="") | (Q(resolved_at__isnull=False) & ~Q(resolution="")),
                 name="panel_conflict_resolution_consistent",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["panel", "identity"]), name="panel_conflict_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind="identity") | Q(existing_entry__isnull=False), name="panel_conflict_has_existing_entry"
             ),
         ]
         indexes = [

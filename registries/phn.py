@@ -10,6 +10,12 @@ from django.core.exceptions import ValidationError
 WEIGHTS = (2, 4, 8, 5, 10, 9, 7, 3)
 
 
+def is_ascii_digits(value: str) -> bool:
+    """Only 0-9. str.isdigit alone also takes other scripts' digits (Arabic-Indic, full-width,
+    superscripts), which the database's CHECK (and its [0-9] everywhere) refuses: one rule."""
+    return value.isascii() and value.isdigit()
+
+
 def normalize_phn(value: str) -> str:
     """Strip the spaces and dashes people type (`9123 456 789`)."""
     return "".join(ch for ch in str(value) if ch not in " -\t")
@@ -26,7 +32,7 @@ def phn_check_digit(body: str) -> int | None:
 def phn_error(value: str) -> str | None:
     """Why `value` is not a valid PHN, in words a person can act on; None when it is valid."""
     phn = normalize_phn(value)
-    if not phn.isdigit() or len(phn) != 10:
+    if not is_ascii_digits(phn) or len(phn) != 10:
         return "A Personal Health Number has 10 digits."
     if phn[0] != "9":
         return "A BC Personal Health Number begins with 9."

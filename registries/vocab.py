@@ -24,7 +24,8 @@ LANGUAGES = [
     ("it", "Italian"),
     ("asl", "American Sign Language"),
 ]
-LANGUAGE_NAMES = dict(LANGUAGES)
+# Names for every code that may arrive (a matching instance file may say "zh"), offered or not.
+LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": "Chinese"}
 
 GENDERS = [("F", "Female"), ("M", "Male"), ("X", "Another gender")]
 PROVIDER_GENDERS = [("F", "Female"), ("M", "Male"), ("X", "Non-binary")]

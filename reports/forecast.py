@@ -1,14 +1,10 @@
 """When would today's waitlist clear? A straight-line projection, stated plainly.
 
-Assumptions (the forecast page prints them):
-- households keep joining the waitlist at the average weekly rate of the trailing
-  TRAILING_WEEKS weeks (new registrations and returns to the list);
-- households keep leaving it at the average weekly rate of the same weeks, whatever the
-  reason (attached, withdrawn, found ineligible);
-- N extra places a month take N / (people per household on the list today) households
-  off the list each month, spread evenly over its weeks;
-- nothing else changes. When joining is at least as fast as leaving, the list never
-  clears and the page says so instead of inventing a date.
+The assumptions are those `assumptions()` words for the forecast page: the weekly
+rates of joining and leaving the list over recent weeks carry on, extra places take
+households off the list in proportion to today's household size, and nothing else
+changes. When joining is at least as fast as leaving, the list never clears and the
+page says so instead of inventing a date.
 
 Pure functions: no database, no Django.
 """
@@ -29,6 +25,20 @@ class Scenario:
     weeks_to_clear: float | None  # None: does not clear at these rates
     clears_on: datetime.date | None
     series: list  # waitlist size at the end of each week, from week 0
+
+
+def assumptions(weeks: int) -> list[str]:
+    """The forecast's assumptions in plain words, for the page."""
+    return [
+        f"Households keep joining the waitlist at the average weekly rate of the trailing {weeks} weeks "
+        "(new registrations and returns to the list).",
+        "Households keep leaving it at the average weekly rate of the same weeks, whatever the reason "
+        "(attached, withdrawn, found ineligible).",
+        "Extra places each month take households off the list: the places divided by the number of people "
+        "in a household on the list today, spread evenly over the month's weeks.",
+        "Nothing else changes. When households join at least as fast as they leave, the list never clears, "
+        "and the forecast says so instead of inventing a date.",
+    ]
 
 
 def weekly_rate(count: int, weeks: int = TRAILING_WEEKS) -> float:

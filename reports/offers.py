@@ -8,6 +8,7 @@ the rest are counted together as "other reasons". A reason typed once may name s
 
 from django.db import connection
 
+from reports.queries import grouping_sets, levels_select, wait_row, windows_values
 from reports.suppression import THRESHOLD
 
 OUTCOMES = [
@@ -33,15 +34,13 @@ def collect(p):
     from attachment.workflow.models import Offer
     from patients.models import Registration
     from registries.models import PCN, Community
-    from reports.services import ATTACHED_WINDOWS, _levels_select, _sets
 
     if not table_exists():
         return None
     t_offer, t_reg, t_com = Offer._meta.db_table, Registration._meta.db_table, Community._meta.db_table
-    windows = ", ".join(f"({w})" for w in ATTACHED_WINDOWS)
     base = f"""
         FROM {t_offer} o JOIN {t_reg} r ON r.id = o.registration_id
-        JOIN (VALUES {windows}) w(weeks)
+        JOIN (VALUES {windows_values()}) w(weeks)
           ON (o.sent_at AT TIME ZONE %(tz)s)::date > %(as_of)s::date - 7 * w.weeks
        WHERE r.division_id = ANY(%(ids)s) AND (o.sent_at AT TIME ZONE %(tz)s)::date <= %(as_of)s
     """
@@ -63,7 +62,7 @@ def collect(p):
     GROUP BY 1, 2, 3, 4
     """
     days_sql = f"""
-    SELECT x.weeks, {_levels_select()}, count(*),
+    SELECT x.weeks, {levels_select()}, count(*),
            percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
            percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait)
       FROM (SELECT r.division_id, r.community_id, 'all'::text AS grp, w.weeks,
@@ -71,7 +70,7 @@ def collect(p):
                      - (o.sent_at AT TIME ZONE %(tz)s)::date) AS wait
               {base} AND o.status = 'attached') x
       JOIN {t_com} c ON c.id = x.community_id
-     GROUP BY GROUPING SETS ({_sets("x.weeks")})
+     GROUP BY GROUPING SETS ({grouping_sets("x.weeks")})
     """
     out = {}
 
@@ -91,7 +90,6 @@ def collect(p):
         for (div, weeks, status, reason), n in grouped.items():
             division(div)["reasons"].append({"weeks": weeks, "by": status, "reason": reason, "n": n})
         cursor.execute(days_sql, p)
-        from reports.services import _wait_row
 
         owner = {
             "division": None,
@@ -99,7 +97,7 @@ def collect(p):
             "pcn": dict(PCN.objects.values_list("id", "division_id")),
         }
         for row in cursor.fetchall():
-            level_row = _wait_row(row)
+            level_row = wait_row(row)
             key = level_row["key"]
             div = key if level_row["level"] == "division" else owner[level_row["level"]].get(key)
             if div is not None:

@@ -22,7 +22,7 @@ from reports import suppression as sup
 from reports.models import ReportSnapshot
 from reports.offers import OUTCOMES
 from reports.services import DAYS, PANEL_BUCKETS, PRIORITY_GROUPS
-from reports.suppression import protect_cube, tree
+from reports.suppression import cube_values, protect_cube, tree
 
 CUBE_CACHE_SECONDS = 26 * 3600  # a snapshot lives a day; its key changes when rebuilt
 PERIODS = [(4, "Last 4 weeks"), (13, "Last 13 weeks"), (26, "Last 26 weeks"), (52, "Last 52 weeks")]
@@ -36,6 +36,17 @@ class Table:
     rows: list  # each: [label, *display values]
     total: list | None = None
     numeric_from: int = 1
+    # Columns counting providers or places, not people: published exactly, never "<10".
+    exact_columns: tuple = ()
+
+    @property
+    def labelled_rows(self):
+        """Each row as [(column name, value)]: a phone shows each figure beside its column's name."""
+        return [list(zip(self.columns, row)) for row in self.rows]
+
+    @property
+    def labelled_total(self):
+        return list(zip(self.columns, self.total)) if self.total else None
 
 
 @dataclass
@@ -46,6 +57,19 @@ class Report:
     tables: list
     chart: dict | None = None
     notes: list = field(default_factory=list)
+
+    @property
+    def chart_withheld(self):
+        """A chart with points to plot, every one of them suppressed: nothing would be drawn."""
+        if not self.chart:
+            return False
+        points = [v for ds in self.chart["datasets"] for v in ds["data"]]
+        return bool(points) and all(v is None for v in points)
+
+    @property
+    def wide(self):
+        """Tables of more than three columns need the card's whole width, the chart above them."""
+        return any(len(t.columns) > 3 for t in self.tables)
 
 
 @dataclass
@@ -282,8 +306,10 @@ def capacity_report(scope):
         ("declared", "New patients declared"),
         ("open_places", "Open places now"),
     ]
+    people = ("waiting", "waiting_people")  # suppressed; providers and places are published exactly
     leaf = {cid: {k: s[k] for k, _ in measures} for cid, s in data["by_community"].items()}
-    shown = {k: protected(scope, f"capacity:{k}", leaf, [k], []) for k, _ in measures}
+    shown = {k: protected(scope, f"capacity:{k}", leaf, [k], []) if k in people else cube_values(data, leaf, [k])
+             for k, _ in measures}
     children, names = tree(data)
     nodes = _breakdown_nodes(scope, children)
     rows = [[names[n]] + [shown[k][(n, k)] for k, _ in measures] for n in nodes]
@@ -293,7 +319,8 @@ def capacity_report(scope):
         key="capacity",
         title="Capacity declared and people waiting, by community",
         summary="Where supply is short: people waiting against the places providers declared and still have open.",
-        tables=[Table("By community", ["Area"] + [m for _, m in measures], rows, total)],
+        tables=[Table("By community", ["Area"] + [m for _, m in measures], rows, total,
+                      exact_columns=tuple(i + 1 for i, (k, _) in enumerate(measures) if k not in people))],
         chart={
             "type": "bar",
             "labels": [names[n] for n in communities],
@@ -304,7 +331,8 @@ def capacity_report(scope):
             ],
         },
         notes=["A provider's places count in the community of their first clinic.",
-               "Declared places are the newest declaration of each accepting provider."],
+               "Declared places are the newest declaration of each accepting provider.",
+               "Counts of providers and places are shown exactly: they are not about people."],
     )
 
 
@@ -316,29 +344,31 @@ def panels_report(scope):
     for cid, s in data["by_community"].items():
         leaf[cid] = {str(i): n for i, n in enumerate(s["panel_buckets"])}
         leaf[cid].update(providers=s["providers"], accepting=s["accepting"], panel_total=s["panel_total"])
-    shown = protected(scope, "panels", leaf, cats, [([str(i) for i in range(len(bands))], "providers")])
+    # Providers and the sizes of their panels describe practices, not people: exact figures.
+    shown = cube_values(data, leaf, cats)
     node = scope.node
     rows = [[band, shown[(node, str(i))]] for i, band in enumerate(bands)]
     providers, panel_total = shown[(node, "providers")], shown[(node, "panel_total")]
-    mean = "–"
-    if isinstance(providers, int) and providers >= sup.THRESHOLD and isinstance(panel_total, int):
-        mean = round(panel_total / providers)
+    mean = round(panel_total / providers) if providers else "–"
     facts = Table(
         "Providers and panels",
         ["Figure", "Value"],
         [["Providers", providers], ["Providers accepting new patients", shown[(node, "accepting")]],
          ["People on open panels", panel_total], ["Average panel size", mean]],
+        exact_columns=(1,),
     )
     return Report(
         key="panels",
         title="Providers accepting and panel sizes",
         summary="Providers by the number of people on their panel (open panel entries).",
-        tables=[Table("Providers by panel size", ["Panel size", "Providers"], rows, ["Total providers", providers]), facts],
+        tables=[Table("Providers by panel size", ["Panel size", "Providers"], rows, ["Total providers", providers],
+                      exact_columns=(1,)), facts],
         chart={
             "type": "bar",
             "labels": bands,
-            "datasets": [{"label": "Providers", "data": [sup.chart_value(shown[(node, str(i))]) for i in range(len(bands))]}],
+            "datasets": [{"label": "Providers", "data": [shown[(node, str(i))] for i in range(len(bands))]}],
         },
+        notes=["Counts of providers and panel sizes are shown exactly: they are not about people."],
     )
 
 

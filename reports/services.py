@@ -12,19 +12,21 @@ import time
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Registration, RegistrationStatusChange
 from providers.models import CapacityDeclaration, Clinic, Provider, ProviderClinic
 from registries.models import PCN, Community, Division, PanelEntry
+from reports import offers as offer_figures
 from reports.models import ReportSnapshot
+from reports.queries import grouping_sets, levels_select, wait_row, windows_values
+from reports.queries import rows as _rows
 
 log = logging.getLogger("attach.reports")
 
 DAYS = 364  # 52 weeks of daily history: any period the dashboard offers is a slice of it
 PERIOD = "52w"
-ATTACHED_WINDOWS = (4, 13, 26, 52)  # weeks; the dashboard's period choices
 PANEL_BUCKETS = [(0, 0), (1, 499), (500, 999), (1000, 1499), (1500, 1999), (2000, None)]
 OPEN = ("waiting", "offered")
 
@@ -51,12 +53,6 @@ T_DECLARATION = CapacityDeclaration._meta.db_table
 
 def local_today() -> datetime.date:
     return timezone.localdate()
-
-
-def _rows(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _params(division_ids, as_of):
@@ -112,26 +108,10 @@ def _attachments(p):
     return _rows(sql, p)
 
 
-def _levels_select():
-    # GROUPING(pcn_id, community_id): 3 = whole division, 1 = a PCN, 2 = a community.
-    return """CASE GROUPING(c.pcn_id, x.community_id) WHEN 3 THEN 'division' WHEN 1 THEN 'pcn' ELSE 'community' END,
-              CASE GROUPING(c.pcn_id, x.community_id) WHEN 3 THEN x.division_id WHEN 1 THEN c.pcn_id ELSE x.community_id END,
-              CASE WHEN GROUPING(x.grp) = 1 THEN 'all' ELSE x.grp END"""
-
-
-def _sets(extra=""):
-    e = f"{extra}, " if extra else ""
-    return ", ".join(
-        f"({e}x.division_id{g}{lvl})"
-        for lvl in ("", ", c.pcn_id", ", x.community_id")
-        for g in ("", ", x.grp")
-    )
-
-
 def _waits_waiting(p):
     """Median and 90th-percentile wait (days) of people still waiting, per level and group."""
     sql = f"""
-    SELECT 0, {_levels_select()}, count(*),
+    SELECT 0, {levels_select()}, count(*),
            percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
            percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait)
       FROM (SELECT r.division_id, r.community_id, {_GROUP_SQL} AS grp,
@@ -139,29 +119,28 @@ def _waits_waiting(p):
               FROM {T_REG} r CROSS JOIN LATERAL generate_series(1, r.household_size) person
              WHERE r.division_id = ANY(%(ids)s) AND r.status IN ('waiting','offered')) x
       JOIN {T_COMMUNITY} c ON c.id = x.community_id
-     GROUP BY GROUPING SETS ({_sets()})
+     GROUP BY GROUPING SETS ({grouping_sets()})
     """
     return _rows(sql, p)
 
 
 def _waits_attached(p):
     """The same for people attached within each period the dashboard offers."""
-    windows = ", ".join(f"({w})" for w in ATTACHED_WINDOWS)
     sql = f"""
-    SELECT x.weeks, {_levels_select()}, count(*),
+    SELECT x.weeks, {levels_select()}, count(*),
            percentile_cont(0.5) WITHIN GROUP (ORDER BY x.wait),
            percentile_cont(0.9) WITHIN GROUP (ORDER BY x.wait)
       FROM (SELECT r.division_id, r.community_id, {_GROUP_SQL} AS grp, w.weeks,
                    ((r.status_changed_at AT TIME ZONE %(tz)s)::date
                      - (r.registered_at AT TIME ZONE %(tz)s)::date) AS wait
               FROM {T_REG} r
-              JOIN (VALUES {windows}) w(weeks)
+              JOIN (VALUES {windows_values()}) w(weeks)
                 ON (r.status_changed_at AT TIME ZONE %(tz)s)::date > %(as_of)s::date - 7 * w.weeks
               CROSS JOIN LATERAL generate_series(1, r.household_size) person
              WHERE r.division_id = ANY(%(ids)s) AND r.status = 'attached'
                AND (r.status_changed_at AT TIME ZONE %(tz)s)::date <= %(as_of)s) x
       JOIN {T_COMMUNITY} c ON c.id = x.community_id
-     GROUP BY GROUPING SETS ({_sets("x.weeks")})
+     GROUP BY GROUPING SETS ({grouping_sets("x.weeks")})
     """
     return _rows(sql, p)
 
@@ -213,13 +192,6 @@ def _providers(p):
       LEFT JOIN panel pn ON pn.provider_id = m.provider_id
     """
     return _rows(sql, p)
-
-
-def _offers(p):
-    """Offer figures, when the offer workflow's model exists (see reports/offers.py)."""
-    from reports import offers
-
-    return offers.collect(p)
 
 
 def panel_bucket(n: int) -> int:
@@ -296,12 +268,12 @@ def compute(division_ids, as_of=None, progress=None) -> dict:
     }
     progress("Waits of people waiting", 4, steps)
     for row in _waits_waiting(p):
-        waits[_division_of(row, owner)].append(_wait_row(row))
+        waits[_division_of(row, owner)].append(wait_row(row))
     progress("Waits of people attached", 5, steps)
     for row in _waits_attached(p):
-        waits[_division_of(row, owner)].append(_wait_row(row))
+        waits[_division_of(row, owner)].append(wait_row(row))
     progress("Offers", 6, steps)
-    offers = _offers(p)
+    offers = offer_figures.collect(p)  # None while the offer workflow's table does not exist
 
     out = {}
     for division_id in division_ids:
@@ -330,14 +302,6 @@ def compute(division_ids, as_of=None, progress=None) -> dict:
 def _division_of(row, owner):
     level, key = row[1], row[2]
     return key if level == "division" else owner[level][key]
-
-
-def _wait_row(row):
-    weeks, level, key, group, n, p50, p90 = row
-    return {
-        "weeks": weeks, "level": level, "key": key, "group": group, "n": n,
-        "p50": round(p50, 1) if p50 is not None else None, "p90": round(p90, 1) if p90 is not None else None,
-    }
 
 
 def build_snapshots(division_ids=None, *, as_of=None, progress=None) -> list[ReportSnapshot]:

@@ -1,4 +1,9 @@
-"""Small-cell suppression for every figure the reports publish. Pure functions, no Django.
+"""Small-cell suppression for every count of people the reports publish. Pure functions, no Django.
+
+Counts of people (households waiting, registrations, attachments, offers, people in a
+wait group) are suppressed. Counts of providers, of places they declare and of panel
+sizes say nothing about a person and are published exactly (cube_values); they never
+share a line with a count of people, so publishing them undoes no suppression.
 
 The rule (what a reader of a report, or of its CSV, can rely on):
 
@@ -89,10 +94,6 @@ def _domain(kind, cap):
     if kind == PRIMARY:
         return [(1, THRESHOLD - 1)]
     return _merge([(0, 0)] + ([(THRESHOLD, cap)] if cap >= THRESHOLD else []))
-
-
-def _covers(intervals, lo, hi):
-    return any(a <= lo and hi <= b for a, b in intervals)
 
 
 def line_is_protected(values, kinds, total, total_kind=None) -> bool:
@@ -357,6 +358,21 @@ def _leaves(children, node):
     return [leaf for child in children[node] for leaf in _leaves(children, child)]
 
 
+def cube_values(data, leaf_values, categories):
+    """{(node, category): count} summed up the tree from community values, unsuppressed.
+
+    Published as they are only for figures that count no one (providers, places);
+    counts of people go through protect_cube.
+    """
+    children, _ = tree(data)
+    values = {}
+    for node in children.keys() | {f"c:{cid}" for cid in data["communities"]}:
+        leaves = _leaves(children, node)
+        for cat in categories:
+            values[(node, cat)] = sum(int(leaf_values.get(leaf[2:], {}).get(cat, 0)) for leaf in leaves)
+    return values
+
+
 def protect_cube(data, leaf_values, categories, category_lines):
     """Suppressed display of a node × category cube built up from community values.
 
@@ -365,11 +381,7 @@ def protect_cube(data, leaf_values, categories, category_lines):
     Returns {(node, category): display}.
     """
     children, _ = tree(data)
-    values = {}
-    for node in children.keys() | {f"c:{cid}" for cid in data["communities"]}:
-        leaves = _leaves(children, node)
-        for cat in categories:
-            values[(node, cat)] = sum(int(leaf_values.get(leaf[2:], {}).get(cat, 0)) for leaf in leaves)
+    values = cube_values(data, leaf_values, categories)
     lines = []
     for node, kids in children.items():
         if kids:

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from attachment.core import access, audit, roles
+from attachment.core import access, audit, roles, unavailable
 from attachment.core.models import JobRun
 from reports import forecast as fc
 from reports import selectors
@@ -49,7 +49,7 @@ def _scope(form):
     return selectors.Scope(
         snapshot=snapshot,
         weeks=cleaned["weeks"],
-        by=cleaned["by"],
+        by=cleaned.get("by") or "week",
         pcn=cleaned["pcn"].pk if cleaned.get("pcn") else None,
         community=cleaned["community"].pk if cleaned.get("community") else None,
     )
@@ -67,9 +67,23 @@ def dashboard(request):
             context["scope"] = scope
             context["reports"] = selectors.all_reports(scope)
             context["query"] = request.GET.urlencode()
+            context["filters"] = _filters_in_words(form)
     if roles.has_role(request.user, roles.ADMINISTRATOR) or request.user.is_staff:
         context["jobs"] = _last_jobs()
     return render(request, "reports/dashboard.html", context)
+
+
+def _filters_in_words(form):
+    """[(label, value)] of every filter as the reader chose it, for the printout."""
+    cleaned = form.cleaned_data
+    out = [("Division", cleaned["division"]), ("PCN", cleaned.get("pcn") or "All PCNs"),
+           ("Community", cleaned.get("community") or "All communities")]
+    for name in ("weeks", "by"):
+        if name in form.fields:
+            out.append((form.fields[name].label, dict(form.fields[name].choices)[cleaned[name]]))
+    if "extra" in form.fields:
+        out.append(("Extra places a month", cleaned["extra"]))
+    return out
 
 
 def _last_jobs():
@@ -120,33 +134,42 @@ def export_csv(request, key):
 def forecast(request):
     """When today's waitlist would clear at recent rates, and with N more places a month."""
     form, _ = _scope_form(request, ForecastForm)
-    context = {"form": form, "assumptions": fc.__doc__.split("Assumptions (the forecast page prints them):")[1]
-               .split("Pure functions")[0].strip(), "trailing": fc.TRAILING_WEEKS}
+    context = {"form": form}
     if form.is_valid():
         scope = _scope(form)
         context["scope"] = scope
         if scope is not None:
             context.update(_forecast_context(scope, form.cleaned_data["extra"]))
+            context["filters"] = _filters_in_words(form)
     return render(request, "reports/forecast.html", context)
 
 
 def _forecast_context(scope, extra):
     per = scope.data["by_community"]
     picked = scope.communities()
-    days = fc.TRAILING_WEEKS * 7
-    joined = sum(sum(per[c]["joins"][-days:]) for c in picked)
-    left = sum(sum(per[c]["leaves"][-days:]) for c in picked)
-    attached = sum(sum(per[c]["att"][-days:]) for c in picked)
     waiting = sum(per[c]["waiting"] for c in picked)
     people = sum(per[c]["waiting_people"] for c in picked)
+    # Rates over the period chosen; when fewer than 10 households joined or left in it
+    # (too few to publish, or to draw a line through), over the next longer period the
+    # snapshot holds, so that a quiet division still gets its forecast. The page says
+    # which weeks it used.
+    for weeks in [w for w, _ in selectors.PERIODS if w >= scope.weeks]:
+        days = weeks * 7
+        joined = sum(sum(per[c]["joins"][-days:]) for c in picked)
+        left = sum(sum(per[c]["leaves"][-days:]) for c in picked)
+        attached = sum(sum(per[c]["att"][-days:]) for c in picked)
+        if joined >= sup.THRESHOLD and left >= sup.THRESHOLD:
+            break
     figures = {"waiting": sup.cell(waiting), "people": sup.cell(people), "joined": sup.cell(joined),
                "left": sup.cell(left), "attached": sup.cell(attached)}
+    context = {"figures": figures, "weeks": weeks, "widened": weeks != scope.weeks,
+               "assumptions": fc.assumptions(weeks), "whole_division": scope.node == "d"}
     # A projection from a small count would give the count away (its start and its slope).
     if any(sup.is_small(n) for n in (waiting, joined, left)):
-        return {"figures": figures, "too_small": True}
+        return {**context, "too_small": True}
     result = fc.forecast(
         waiting=waiting, joined=joined, left=left, people_per_household=(people / waiting) if waiting else 1,
-        extra_places_per_month=extra, today=datetime.date.fromisoformat(scope.data["as_of"]),
+        extra_places_per_month=extra, today=datetime.date.fromisoformat(scope.data["as_of"]), weeks=weeks,
     )
     longest = max(len(s.series) for s in result["scenarios"])
     step = max(1, longest // 60)
@@ -160,7 +183,7 @@ def _forecast_context(scope, extra):
         ],
     }
     return {
-        "figures": figures,
+        **context,
         "result": result,
         "outcomes": [(s, fc.describe(s)) for s in result["scenarios"]],
         "chart": chart,
@@ -176,7 +199,7 @@ def refresh(request):
     division = divisions.filter(pk=request.POST.get("division") if str(request.POST.get("division", "")).isdigit() else None).first()
     if division is None:
         raise Http404
-    result = build_division_snapshot.delay(division.pk)
+    result = unavailable.enqueue(build_division_snapshot, division.pk)
     # Only the division's readers may poll this task: remember whose it is for a day.
     cache.set(f"reports:refresh:{result.id}", division.pk, 24 * 3600)
     if not request.headers.get("HX-Request"):

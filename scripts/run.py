@@ -5,6 +5,13 @@ Servers first (scripts/services.py: the machine's own or embedded ones), then
 migrate, collectstatic and the demo data (once), then together the web server, a
 Celery worker and Celery beat, their output prefixed with their names.
 
+The web server is gunicorn, as in docker-compose.yml, not Django's runserver: runserver
+opens a thread, and so a database connection kept for CONN_MAX_AGE, per request, and a
+few hundred requests took every connection PostgreSQL had. gunicorn's sync workers
+answer one request at a time each, so the web holds at most WEB_WORKERS connections.
+DEBUG is off, as in production: errors show Attach's own pages, never a traceback, and
+whitenoise serves the collected static files.
+
 Ctrl-C stops the three, then the servers this run started. If one of the three dies,
 the others are stopped too and we exit non-zero.
 
@@ -30,6 +37,7 @@ REPO = services.REPO
 PYTHON = sys.executable
 GRACE_SECONDS = 15  # for Celery's warm shutdown to finish the task in hand
 COLORS = {"web": "32", "worker": "36", "beat": "35"}
+WEB_WORKERS = int(os.environ.get("ATTACH_WEB_WORKERS", "3"))
 
 
 class Failure(Exception):
@@ -207,8 +215,24 @@ def show_banner(port: int, logins: list[str]) -> None:
 def child_env(urls: dict[str, str]) -> dict[str, str]:
     env = {**os.environ, **urls, "PYTHONUNBUFFERED": "1"}
     env.setdefault("ATTACH_DEMO", "1")  # demo data and logins, password-only staff login
-    env.setdefault("DEBUG", "1")
+    # Never Django's debug pages (they show settings and data to whoever gets an error);
+    # `manage.py runserver` with DEBUG=1 is there for that, by hand.
+    env["DEBUG"] = "0"
     return env
+
+
+def web_command(port: int, workers: int = WEB_WORKERS) -> list[str]:
+    """gunicorn's arguments (after the Python executable) for the web on `port`."""
+    return [
+        "-m", "gunicorn", "attachment.wsgi",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "sync",
+        # A panel file is checked whole within its upload request.
+        "--timeout", "120", "--graceful-timeout", str(GRACE_SECONDS),
+        "--access-logfile", "-",
+        # No proxy in front: no client's X-Forwarded-* is believed.
+        "--forwarded-allow-ips", "",
+    ]  # fmt: skip
 
 
 def serve(urls: dict[str, str], port: int) -> int:
@@ -244,7 +268,7 @@ def run_app(env: dict[str, str], port: int) -> None:
     if has_command("demo_logins"):
         lookup.start()
     children = [
-        Child("web", ["manage.py", "runserver", f"127.0.0.1:{port}"], env),
+        Child("web", web_command(port), env),
         Child("worker", ["-m", "celery", "-A", "attachment", "worker", "-l", "info",
                          "--concurrency", "2"], env),
         Child("beat", ["-m", "celery", "-A", "attachment", "beat", "-l", "info",

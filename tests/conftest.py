@@ -132,3 +132,99 @@ def celery_worker_real(transactional_db):
             yield worker
     finally:
         app.conf.task_default_queue = old_queue
+
+
+class WorkerProcesses:
+    """Real `celery worker` processes (prefork, one child) on a private queue of the real
+    Redis broker and the test database, as production runs them; `kill()` is SIGKILL to
+    the whole process group, as when a container or machine dies."""
+
+    def __init__(self, queue, env, log_dir):
+        self.queue, self.env, self.log_dir = queue, env, log_dir
+        self.procs = []
+
+    def start(self, timeout=60):
+        import subprocess
+        import sys
+        import time
+        from pathlib import Path
+
+        n = len(self.procs) + 1
+        log_path = Path(self.log_dir) / f"worker-{n}.log"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "attachment", "worker", "-P", "prefork", "-c", "1",
+             "-Q", self.queue, "-n", f"{self.queue}-{n}@%h", "-l", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=Path(__file__).resolve().parent.parent, env=self.env, start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        deadline = time.monotonic() + timeout
+        while b" ready." not in log_path.read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"worker {n} did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        return proc
+
+    def kill(self, proc):
+        import os
+        import signal
+
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    def stop_all(self):
+        # The test is over and every message it sent is acknowledged: nothing to shut down cleanly.
+        for proc in self.procs:
+            if proc.poll() is None:
+                self.kill(proc)
+
+
+@pytest.fixture
+def celery_worker_processes(transactional_db, settings, tmp_path):
+    """Start real worker processes with `.start()`; heartbeats every 0.3 s, stale after 2 s.
+
+    The reaper's thresholds come from the same environment (settings here, for the tasks
+    this process runs itself). The broker's visibility timeout stays at its production
+    value: what brings a killed worker's job back in the test is the reaper, not Redis.
+    """
+    import os
+    import uuid
+
+    import redis
+    from django.db import connection
+    from kombu.utils.json import loads
+
+    from attachment.celery import app
+
+    queue = f"test-kill-{uuid.uuid4().hex[:12]}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "ATTACH_JOB_HEARTBEAT_SECONDS": "0.3",
+        "ATTACH_JOB_STALE_SECONDS": "2",
+        "DB_CONN_MAX_AGE": "0",
+    }
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    settings.ATTACH_JOB_HEARTBEAT_SECONDS = 0.3
+    settings.ATTACH_JOB_STALE_SECONDS = 2
+    old_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    workers = WorkerProcesses(queue, env, tmp_path)
+    try:
+        yield workers
+    finally:
+        workers.stop_all()
+        app.conf.task_default_queue = old_queue
+        # The killed worker's message is still "unacknowledged" in Redis; left there, some
+        # later worker would put it back on this (dead) queue after the visibility timeout.
+        client = redis.Redis.from_url(app.conf.broker_url)
+        for tag, payload in client.hgetall("unacked").items():
+            if loads(payload)[2] == queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+        client.delete(queue)

@@ -17,7 +17,7 @@ from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from attachment.core import roles
-from attachment.workflow.models import MatchRun, Offer, Proposal
+from attachment.workflow.models import MatchRun, Offer, Proposal, UnplacedRegistration
 from patients.models import Registration
 from providers.models import Clinic, Provider
 from registries.models import Division, PanelUpload
@@ -97,6 +97,12 @@ def coordinator_proposals(user):
     return Proposal.objects.filter(registration__division__in=coordinator_divisions(user))
 
 
+def coordinator_unplaced(user):
+    """Registrations a run left without a proposal, within the coordinator's divisions
+    (a region-wide run's list shows each coordinator only their own)."""
+    return UnplacedRegistration.objects.filter(registration__division__in=coordinator_divisions(user))
+
+
 def coordinator_offers(user):
     return Offer.objects.filter(registration__division__in=coordinator_divisions(user))
 
@@ -111,10 +117,6 @@ def clinic_offers(user):
 
 def can_act_for(user, provider) -> bool:
     return acting_providers(user).filter(pk=provider.pk).exists()
-
-
-def can_manage_clinic(user, clinic) -> bool:
-    return managed_clinics(user).filter(pk=clinic.pk).exists()
 
 
 def require_division(user, division_id):

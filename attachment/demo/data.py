@@ -102,12 +102,17 @@ def seed(*, registrations: int, providers: int, panel_entries: int, seed: int = 
             tables = ("patients_registration", "patients_patient", "patients_registrationstatuschange",
                       "registries_panelentry")
             with _indexes_rebuilt_after(cur, *tables, report=report) if big else nullcontext():
+                demo_waiting = _demo_division_share(communities, registrations)
                 with _Timer(report, "waitlist"):
-                    _waitlist(cur, communities, registrations, report)
+                    _waitlist(cur, communities, registrations - demo_waiting, report)
+                with _Timer(report, "demo division history"):
+                    _demo_division_history(cur, communities, registrations, demo_waiting, report)
                 with _Timer(report, "panels"):
                     _panels(cur, provider_ids, panel_entries, report)
             with _Timer(report, "users"):
                 _demo_users(report)
+            with _Timer(report, "demo offers"):
+                _demo_division_offers(cur, report)
             with _Timer(report, "analyze"):
                 cur.execute("ANALYZE")
     return report
@@ -239,9 +244,17 @@ def _phn_sql(serial_expr: str) -> tuple[str, str]:
     return f"'9' || lpad({n}::text, 8, '0') || (11 - {rem})::text", f"{rem} >= 2"
 
 
-def _waitlist(cur, communities, count, report):
-    """`count` households waiting, plus a history of attached and withdrawn ones for reports."""
-    if count <= 0:
+def _waitlist(cur, communities, count, report, *, history=None, days=1500, skew=1.6, steady=False):
+    """`count` households waiting, plus `history` attached and withdrawn ones for reports
+    (a quarter of `count` by default), registered over the last `days` days: uniformly
+    with skew 1, more of them recent with a larger skew.
+
+    By default a past household left the list at a random moment between registering
+    and today, so leaving bunches up towards today. `steady` spreads the leaving evenly
+    over the `days` instead (each stayed a while, a few weeks to a year, before), so
+    registrations, attachments and the waitlist move at a steady pace over time."""
+    history = int(count * 0.25) if history is None else history
+    if count + history <= 0:
         return
     cur.execute("DROP TABLE IF EXISTS _seed_comm")
     cur.execute("CREATE TEMP TABLE _seed_comm (id bigint, division_id bigint, lo float8, hi float8) ON COMMIT DROP")
@@ -262,8 +275,14 @@ def _waitlist(cur, communities, count, report):
     priority = " + ".join(f"(CASE WHEN f_{c} THEN {factor_weights[c]} ELSE 0 END)" for c in FACTOR_RATES)
     lang_pick = _sql_pick([code for code, w in LANGUAGE_MIX for _ in range(w)], "lr2")
     start = cur.execute("SELECT coalesce(max(id), 0) FROM patients_registration").fetchone()[0]
-    history = int(count * 0.25)  # attached/withdrawn households: the past the reports look at
     n_total = count + history
+    wait_days = f"floor(power(random(), {skew}) * {days})::int"
+    registered_days, left_days, steady_columns = "wait_days", "(wait_days * st)", ""
+    if steady:
+        # A past household left `gone` days ago after staying `stay` days (median about 90).
+        steady_columns = f", floor(random() * {days})::int AS gone, floor(power(random(), 2) * 365)::int AS stay"
+        registered_days = f"(CASE WHEN s <= {count} THEN wait_days ELSE gone + stay END)"
+        left_days = f"(CASE WHEN s <= {count} THEN wait_days ELSE gone END)"
     # reference codes: a bijection of the row number in base 25 (unique without retries)
     ref = "".join(
         f"substr('{REF_ALPHABET}', 1 + ((((s + {start}) * 1103515243::bigint + 12345) % 152587890625) / {25 ** i} % 25)::int, 1)"
@@ -286,16 +305,16 @@ def _waitlist(cur, communities, count, report):
                CASE WHEN gp < 0.15 THEN 'F' WHEN gp < 0.2 THEN 'M' ELSE '' END,
                {factors_arr}, {needs_arr}, {priority},
                CASE WHEN hs < 0.6 THEN 1 WHEN hs < 0.85 THEN 2 WHEN hs < 0.93 THEN 3 WHEN hs < 0.98 THEN 4 ELSE 5 END,
-               now() - wait_days * interval '1 day', now() - wait_days * interval '1 day',
-               now() - (wait_days * st) * interval '1 day', ''
+               now() - {registered_days} * interval '1 day', now() - {registered_days} * interval '1 day',
+               now() - {left_days} * interval '1 day', ''
         FROM (
             SELECT s, random() AS cr, random() AS st, random() AS src, random() AS em, random() AS lr, random() AS lr2,
-                   random() AS gp, random() AS hs, floor(power(random(), 1.6) * 1500)::int AS wait_days, {randoms}
+                   random() AS gp, random() AS hs, {wait_days} AS wait_days, {randoms}{steady_columns}
             FROM generate_series(1, {n_total}) s
         ) r0
         JOIN _seed_comm c ON r0.cr >= c.lo AND r0.cr < c.hi
     """)
-    report.counts["registrations"] = cur.rowcount
+    report.counts["registrations"] = report.counts.get("registrations", 0) + cur.rowcount
     cur.execute("SELECT setval(pg_get_serial_sequence('patients_registration', 'id'), (SELECT max(id) FROM patients_registration))")
 
     # Members: household_size people per registration, each with a valid, unique PHN.
@@ -320,7 +339,7 @@ def _waitlist(cur, communities, count, report):
                {_sql_pick(['F', 'M', 'F', 'M', 'X'])}, '', s.registration_id, k = 1, s.registered_at
         FROM slots s JOIN phns p USING (n)
     """)
-    report.counts["waitlist people"] = cur.rowcount
+    report.counts["waitlist people"] = report.counts.get("waitlist people", 0) + cur.rowcount
 
     # Status history: every registration entered the waitlist; the past ones then left it.
     cur.execute(f"""
@@ -330,6 +349,139 @@ def _waitlist(cur, communities, count, report):
         SELECT id, 'waiting', status, status_changed_at,
                CASE WHEN status = 'attached' THEN 'Attached to a provider' ELSE 'Found a provider elsewhere' END
         FROM patients_registration WHERE id > {start} AND status IN ('attached', 'withdrawn')
+    """)
+
+
+DEMO_COMMUNITY = "Kamloops"  # the demo logins' community; its division is the demo division
+DEMO_HISTORY_DAYS = 730  # two years: a year of reports, and the year before it that they start from
+
+
+def _demo_communities(communities):
+    demo = next((c for c in communities if c.name == DEMO_COMMUNITY), None)
+    return [c for c in communities if demo and c.division_id == demo.division_id]
+
+
+def _demo_division_share(communities, registrations):
+    """Households of the waiting count that wait in the demo division (the rest spread over all)."""
+    return min(registrations // 4, 1000) if _demo_communities(communities) else 0
+
+
+def _demo_division_history(cur, communities, registrations, waiting, report):
+    """Two years of the demo division's past, big enough for every report to show a shape:
+    `waiting` of the households waiting, and twice the waiting count (up to 10,000) of
+    households that registered, waited and left (most of them attached), spread evenly
+    over DEMO_HISTORY_DAYS. The same generator as the province's waitlist, on the
+    division's communities, leaving at a steady pace."""
+    demo = _demo_communities(communities)
+    if demo:
+        _waitlist(cur, demo, waiting, report, history=min(2 * registrations, 10_000),
+                  days=DEMO_HISTORY_DAYS, steady=True)
+
+
+# Decline reasons as clinics and households give them; a few often enough (10 or more)
+# for the offers report to print them.
+CLINIC_DECLINES = ["Panel full for now", "Outside our catchment area", "Needs care we cannot provide",
+                   "Provider on leave"]
+PATIENT_DECLINES = ["Too far to travel", "Found a provider elsewhere", "Prefers a different provider",
+                    "Clinic hours do not suit"]
+
+
+def _demo_division_offers(cur, report):
+    """Offers with outcomes for the demo division's past, set-based: each household
+    attached in the last two years got the offer it accepted, some of them a declined,
+    expired or withdrawn one before it, and some households still waiting one that did
+    not work out. All are closed and their proposals older than every declaration, so
+    they hold no places (attachment/capacity_refresh.py). Declined pairs are recorded
+    so that matching does not propose them again."""
+    from attachment.workflow.models import MatchRun
+
+    kamloops = Community.objects.filter(name=DEMO_COMMUNITY).first()
+    if kamloops is None:
+        return
+    cur.execute("DROP TABLE IF EXISTS _seed_offer_prov")
+    cur.execute("""
+        CREATE TEMP TABLE _seed_offer_prov ON COMMIT DROP AS
+        SELECT (row_number() OVER (ORDER BY provider_id) - 1)::int AS i, provider_id, clinic_id FROM (
+            SELECT DISTINCT ON (pc.provider_id) pc.provider_id, pc.clinic_id
+              FROM providers_providerclinic pc JOIN providers_clinic cl ON cl.id = pc.clinic_id
+              JOIN registries_community c ON c.id = cl.community_id
+             WHERE c.division_id = %s ORDER BY pc.provider_id, pc.id) p
+    """, [kamloops.division_id])
+    providers = cur.execute("SELECT count(*) FROM _seed_offer_prov").fetchone()[0]
+    if not providers:
+        return
+    run = MatchRun.objects.create(status=MatchRun.Status.SUCCEEDED, phase="Demo history",
+                                  parameters={"division": kamloops.division_id, "community": None})
+    cur.execute("UPDATE attachment_matchrun SET started_at = now() - %s * interval '1 day', finished_at = now() "
+                "- %s * interval '1 day' WHERE id = %s", [DEMO_HISTORY_DAYS, DEMO_HISTORY_DAYS, run.pk])
+    clinic_reason = _sql_pick(CLINIC_DECLINES, "rr")
+    patient_reason = _sql_pick(PATIENT_DECLINES, "rr")
+    # Each planned offer: who, to whom, how it ended and when (sent, clinic answer, patient answer).
+    cur.execute(f"""
+        CREATE TEMP TABLE _seed_offer ON COMMIT DROP AS
+        WITH attached AS (
+            SELECT r.id, r.household_size, r.registered_at, r.status_changed_at AS done,
+                   GREATEST(r.registered_at, r.status_changed_at - (2 + floor(random() * 20)) * interval '1 day') AS sent
+              FROM patients_registration r
+             WHERE r.division_id = %(division)s AND r.status = 'attached'
+               AND r.status_changed_at > now() - %(days)s * interval '1 day'
+        ),
+        plan AS (
+            SELECT id, household_size, 'attached' AS status, sent, random() AS rp, random() AS rr,
+                   LEAST(done, sent + interval '1 day') AS clinic_at, done AS patient_at
+              FROM attached
+            UNION ALL
+            -- an earlier offer that did not work out, between registering and the one accepted
+            SELECT id, household_size, outcome, sent, random(), random(),
+                   sent + interval '2 days', sent + interval '4 days'
+              FROM (SELECT id, household_size, random() AS ro,
+                           registered_at + (sent - registered_at) * random() * 0.5 AS sent
+                      FROM attached WHERE sent - registered_at > interval '14 days' AND random() < 0.5) e,
+                   LATERAL (SELECT CASE WHEN ro < 0.4 THEN 'clinic_declined' WHEN ro < 0.7 THEN 'patient_declined'
+                                        WHEN ro < 0.9 THEN 'expired' ELSE 'withdrawn' END AS outcome) o
+            UNION ALL
+            -- households still waiting after an offer that did not work out
+            SELECT r.id, r.household_size, o.outcome, o.sent, random(), random(),
+                   o.sent + interval '2 days', o.sent + interval '4 days'
+              FROM patients_registration r,
+                   LATERAL (SELECT random() AS ro, r.registered_at + (now() - interval '20 days' - r.registered_at)
+                                   * random() AS sent) x,
+                   LATERAL (SELECT x.sent, CASE WHEN x.ro < 0.45 THEN 'clinic_declined' WHEN x.ro < 0.75
+                                   THEN 'patient_declined' ELSE 'expired' END AS outcome) o
+             WHERE r.division_id = %(division)s AND r.status = 'waiting'
+               AND r.registered_at < now() - interval '30 days' AND random() < 0.4
+        )
+        SELECT nextval(pg_get_serial_sequence('attachment_proposal', 'id')) AS proposal_id,
+               p.id AS registration_id, sp.provider_id, sp.clinic_id, p.household_size AS places, p.status, p.sent,
+               CASE WHEN p.status IN ('attached', 'clinic_declined', 'patient_declined') THEN p.clinic_at END AS clinic_at,
+               CASE WHEN p.status IN ('attached', 'patient_declined') THEN p.patient_at END AS patient_at,
+               CASE p.status WHEN 'clinic_declined' THEN {clinic_reason}
+                             WHEN 'patient_declined' THEN {patient_reason} ELSE '' END AS reason,
+               CASE p.status WHEN 'attached' THEN p.patient_at WHEN 'expired' THEN p.sent + interval '14 days'
+                             ELSE p.sent + interval '4 days' END AS closed_at
+          FROM plan p JOIN _seed_offer_prov sp ON sp.i = floor(p.rp * {providers})::int
+    """, {"division": kamloops.division_id, "days": DEMO_HISTORY_DAYS})
+    cur.execute("""
+        INSERT INTO attachment_proposal (id, match_run_id, registration_id, provider_id, places, reasons, status,
+                                         skip_reason, created_at, decided_at)
+        SELECT proposal_id, %s, registration_id, provider_id, places, '[]'::jsonb, 'offered', '', sent, sent
+          FROM _seed_offer
+    """, [run.pk])
+    cur.execute("""
+        INSERT INTO attachment_offer (proposal_id, registration_id, provider_id, clinic_id, places, status,
+                                      decline_reason, sent_at, clinic_answered_at, patient_notified_at,
+                                      patient_answered_at, expires_at, closed_at)
+        SELECT proposal_id, registration_id, provider_id, clinic_id, places, status, reason, sent, clinic_at,
+               clinic_at, patient_at, sent + interval '14 days', closed_at
+          FROM _seed_offer
+    """)
+    report.counts["demo offers"] = cur.rowcount
+    cur.execute("""
+        INSERT INTO attachment_declinedpair (registration_id, provider_id, by, reason, at)
+        SELECT registration_id, provider_id, CASE status WHEN 'clinic_declined' THEN 'clinic' ELSE 'patient' END,
+               reason, COALESCE(patient_at, clinic_at)
+          FROM _seed_offer WHERE status IN ('clinic_declined', 'patient_declined')
+        ON CONFLICT DO NOTHING
     """)
 
 

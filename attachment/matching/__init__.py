@@ -4,7 +4,6 @@ Pure Python; the Django side (models, management command) calls in, never the re
 """
 
 from attachment.matching.engine import (
-    LANGUAGE_NAMES,
     MatchResult,
     Proposal,
     ProviderSlot,
@@ -15,7 +14,6 @@ from attachment.matching.engine import (
 )
 
 __all__ = [
-    "LANGUAGE_NAMES",
     "MatchResult",
     "Proposal",
     "ProviderSlot",

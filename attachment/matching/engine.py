@@ -4,7 +4,9 @@ Pure Python on purpose: the same code runs from the database (the application), 
 a JSON file (``manage.py match``), from tests and from the benchmark. Nothing here may
 import Django.
 
-The rules are in /work/shared/formats/matching.md. In short: registrations take their
+The rules, as coordinators are promised them. Hard: the provider serves the
+registration's community, has room for the whole household (never split), was never
+declined by or for it, and does not decline its needs. Fairness: registrations take their
 turn in rank order (priority desc, waiting days desc, id asc); each gets the best-fitting
 eligible provider with room for its whole household (shared language, then the stated
 provider-gender preference, then most room left, then provider id), or none if no
@@ -29,30 +31,8 @@ from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush, heapreplace
 from operator import attrgetter
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "French",
-    "pa": "Punjabi",
-    "yue": "Cantonese",
-    "cmn": "Mandarin",
-    "zh": "Chinese",
-    "tl": "Tagalog",
-    "fa": "Farsi",
-    "ko": "Korean",
-    "hi": "Hindi",
-    "es": "Spanish",
-    "vi": "Vietnamese",
-    "ar": "Arabic",
-    "ru": "Russian",
-    "de": "German",
-    "ja": "Japanese",
-    "ur": "Urdu",
-    "gu": "Gujarati",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "it": "Italian",
-    "asl": "ASL",
-}
+# The one list of language names; registries.vocab is plain Python, so the engine stays Django-free.
+from registries.vocab import language_name
 
 
 @dataclass(slots=True)
@@ -111,11 +91,6 @@ class MatchResult:
 _LANG_GENDER, _LANG, _GENDER, _ANY = range(4)
 
 _FULL = 1  # the heap key of a provider with no room left (see _Pool)
-
-
-def language_name(code: str) -> str:
-    """Coordinators read language names, not codes; unknown codes are shown as they are."""
-    return LANGUAGE_NAMES.get(code, code)
 
 
 def ranked(registrations: Iterable[RegistrationItem]) -> list[RegistrationItem]:

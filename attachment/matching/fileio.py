@@ -1,6 +1,10 @@
 """The engine's file interface: INSTANCE.json in, PROPOSALS.json out.
 
-Formats are in /work/shared/formats/matching.md. This is what ``manage.py match
+INSTANCE.json: {"providers": [{id, communities, capacity, languages, gender,
+declines_needs}], "registrations": [{id, community, size, priority, waiting_days,
+languages, provider_gender (or null), needs, declined (provider ids)}]}.
+PROPOSALS.json: {"proposals": [{registration, provider, reasons}], "unmatched": [ids],
+"figures": {counts and seconds}}. This is what ``manage.py match
 --instance ... --out ...`` runs, so what-if runs, tests and benchmarks exercise the
 very engine the application uses.
 """

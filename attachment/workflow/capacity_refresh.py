@@ -1,42 +1,23 @@
 """Recompute providers' open capacity from history and repair any drift.
 
-The rule (the same one the services keep step by step): a provider's open capacity is
-what their newest declaration allows (new_patients, 0 when not accepting) minus the
-places taken since that declaration by proposals that are still open and by offers
-that still hold them (sent, accepted by the clinic) or consumed them (attached).
-"Since the declaration" is decided by when the proposal was made: a new declaration
-replaces the count (providers.capacity.declare_capacity), so places taken under the
-old one are not charged to the new one, and giving them back must not add to it
-either (see providers.capacity.return_places).
+The rule is providers.capacity's (`open_capacity_sql`); what the workflow adds is which
+places are taken: those of proposals still open, and of offers that still hold them
+(sent, accepted by the clinic) or consumed them (attached), each taken when its
+proposal was made.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-# Expected open capacity per provider. Locks nothing by itself; callers hold the rows.
-EXPECTED_SQL = """
-WITH latest AS (
-    SELECT DISTINCT ON (d.provider_id) d.provider_id, d.new_patients, d.accepting, d.declared_at
-    FROM providers_capacitydeclaration d
-    {decl_filter}
-    ORDER BY d.provider_id, d.declared_at DESC, d.id DESC
-),
-held AS (
-    SELECT pr.provider_id, SUM(pr.places) AS places
+from providers.capacity import open_capacity_sql
+
+# The places drawn on providers' capacity: (provider_id, taken_at, places).
+HELD_PLACES_SQL = """
+    SELECT pr.provider_id, pr.created_at AS taken_at, pr.places
     FROM attachment_proposal pr
-    JOIN latest l ON l.provider_id = pr.provider_id
     LEFT JOIN attachment_offer o ON o.proposal_id = pr.id
-    WHERE pr.created_at >= l.declared_at
-      AND (pr.status = 'proposed' OR o.status IN ('sent', 'clinic_accepted', 'attached'))
-    GROUP BY pr.provider_id
-)
-SELECT p.id, p.open_capacity,
-       GREATEST(CASE WHEN l.accepting THEN l.new_patients ELSE 0 END - COALESCE(h.places, 0), 0) AS expected
-FROM providers_provider p
-LEFT JOIN latest l ON l.provider_id = p.id
-LEFT JOIN held h ON h.provider_id = p.id
-{provider_filter}
+    WHERE pr.status = 'proposed' OR o.status IN ('sent', 'clinic_accepted', 'attached')
 """
 
 
@@ -64,15 +45,7 @@ def expected_open_capacity(provider_ids=None) -> dict[int, tuple[int, int]]:
 
 
 def _expected_sql(provider_ids):
-    if provider_ids is None:
-        return EXPECTED_SQL.format(decl_filter="", provider_filter=""), []
-    ids = [int(i) for i in provider_ids]
-    return (
-        EXPECTED_SQL.format(
-            decl_filter="WHERE d.provider_id = ANY(%s)", provider_filter="WHERE p.id = ANY(%s)"
-        ),
-        [ids, ids],
-    )
+    return open_capacity_sql(HELD_PLACES_SQL, provider_ids)
 
 
 @transaction.atomic

@@ -16,6 +16,15 @@ class RunForm(forms.Form):
         empty_label="All communities of the division",
         help_text="Leave empty to match the whole division.",
     )
+    # Checked by default: what a coordinator expects of "run matching again" is that
+    # everyone waiting is considered, not only those the last run left out.
+    supersede = forms.BooleanField(
+        required=False, initial=True,
+        label="First return the unsent proposals of earlier runs in this area",
+        help_text="Their places go back to the providers and those households are matched again with everyone "
+                  "waiting, so a household registered since with a higher priority is served first. "
+                  "Offers already sent are kept.",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

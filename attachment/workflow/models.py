@@ -60,6 +60,9 @@ class Proposal(models.Model):
         PROPOSED = "proposed", "Proposed"
         OFFERED = "offered", "Offer sent"
         SKIPPED = "skipped", "Skipped"
+        # Left unsent when a newer run for the same area started: that run gave the
+        # places back and matched the household again with everyone else.
+        SUPERSEDED = "superseded", "Superseded by a newer run"
 
     match_run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
     registration = models.ForeignKey("patients.Registration", on_delete=models.CASCADE, related_name="proposals")
@@ -82,7 +85,7 @@ class Proposal(models.Model):
                 fields=["registration"], condition=Q(status="proposed"), name="one_open_proposal_per_registration"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["proposed", "offered", "skipped"]), name="proposal_status_valid"
+                condition=Q(status__in=["proposed", "offered", "skipped", "superseded"]), name="proposal_status_valid"
             ),
             models.CheckConstraint(condition=~Q(status="skipped") | ~Q(skip_reason=""), name="skipped_proposal_has_reason"),
             models.CheckConstraint(condition=Q(places__gte=1), name="proposal_places_positive"),
@@ -118,6 +121,8 @@ class Offer(models.Model):
     places = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SENT)
     meet_and_greet_at = models.DateTimeField(null=True, blank=True)
+    # When the household was last emailed its meet-and-greet; empty when it has no address.
+    meet_and_greet_notified_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey(
@@ -179,6 +184,26 @@ class Offer(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
+
+
+class UnplacedRegistration(models.Model):
+    """A waiting registration a run left without a proposal, and why, in a coordinator's words.
+
+    Kept beside the run rather than in the engine's PROPOSALS.json, whose format has no
+    place for it. A newer run over the same registration replaces the row (only the
+    latest answer is useful, and a province-wide waitlist would otherwise pile up).
+    """
+
+    match_run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="unplaced")
+    registration = models.ForeignKey("patients.Registration", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        app_label = "attachment"
+        indexes = [models.Index(fields=["match_run", "id"]), models.Index(fields=["registration"])]
+
+    def __str__(self):
+        return f"Run {self.match_run_id}: {self.registration_id} not placed ({self.reason})"
 
 
 class DeclinedPair(models.Model):

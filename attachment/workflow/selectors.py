@@ -26,6 +26,37 @@ def proposals_for(user, *, community=None, run_id=None, status=Proposal.Status.P
     return qs.order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
 
 
+def count_by_provider(proposal_ids):
+    """[(provider, proposals, people)] for the confirmation page, most first."""
+    from django.db.models import Count, Sum
+
+    from providers.models import Provider
+
+    rows = (Proposal.objects.filter(pk__in=proposal_ids).values("provider")
+            .annotate(n=Count("id"), people=Sum("places")).order_by("-n", "provider"))
+    names = Provider.objects.in_bulk([r["provider"] for r in rows])
+    return [(names[r["provider"]], r["n"], r["people"]) for r in rows]
+
+
+def unplaced_of_run(user, run):
+    """The households `run` left without a proposal, in turn order, within the user's divisions."""
+    return (
+        access.coordinator_unplaced(user).filter(match_run=run)
+        .select_related("registration__community")
+        .order_by("-registration__effective_priority", "registration__registered_at", "registration__reference_code")
+    )
+
+
+def unplaced_reasons(user, run, limit=10):
+    """[(reason, households)] for `run`, commonest first: the page's summary."""
+    from django.db.models import Count
+
+    return list(
+        access.coordinator_unplaced(user).filter(match_run=run).values_list("reason")
+        .annotate(n=Count("id")).order_by("-n", "reason")[:limit]
+    )
+
+
 def coordinator_offers(user, *, status=None):
     qs = access.coordinator_offers(user).select_related("registration__community", "provider", "clinic")
     if status == "open":
@@ -43,6 +74,11 @@ def inbox_offers(user, *, status=None):
     elif status != "all":
         qs = qs.filter(status=status)
     return qs.order_by("expires_at", "id")
+
+
+def waiting_for_clinic(user) -> int:
+    """How many offers to the providers this user acts for wait for the clinic's answer."""
+    return access.clinic_offers(user).filter(status=Offer.Status.SENT, expires_at__gt=timezone.now()).count()
 
 
 def age_on(born: datetime.date, today: datetime.date) -> int:

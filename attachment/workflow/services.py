@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from attachment.core import audit
+from attachment.core import audit, unavailable
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
 from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
+from patients import identity
 from patients import services as patient_services
 from patients.models import Patient, Registration
 from providers import capacity
@@ -43,22 +44,38 @@ def give_back_places(proposal: Proposal) -> None:
 
 # --- matching runs ----------------------------------------------------------------
 
-def start_run(*, by, division_id: int | None = None, community_id: int | None = None, actor=None) -> MatchRun:
-    """Record a run and queue it for the worker (after commit, so the worker finds the row)."""
+def start_run(*, by, division_id: int | None = None, community_id: int | None = None, supersede: bool = False,
+              actor=None) -> MatchRun:
+    """Record a run and queue it for the worker (after commit, so the worker finds the row).
+
+    `supersede`: first return the unsent proposals of earlier runs in the area (see
+    attachment.matching.db.supersede_unsent), so everyone waiting there is matched afresh.
+    """
     from attachment.workflow import tasks
 
+    parameters = {"division": division_id, "community": community_id}
+    if supersede:
+        parameters["supersede"] = True
     with transaction.atomic():
         run = MatchRun.objects.create(
             started_by=by,
-            parameters={"division": division_id, "community": community_id},
+            parameters=parameters,
             phase="Queued",
         )
         audit.record(
             user=by, action="create", obj=run, actor=actor,
             summary="Started a matching run", changes={"parameters": run.parameters},
         )
-        transaction.on_commit(lambda: tasks.run_matching.delay(run.pk))
+        unavailable.enqueue_on_commit(tasks.run_matching, run.pk, on_failure=lambda: not_started(run.pk))
     return run
+
+
+def not_started(run_id: int) -> None:
+    """The run could not be queued: say so on it, rather than leave it queued for ever."""
+    MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.QUEUED).update(
+        status=MatchRun.Status.FAILED, phase="Not started", finished_at=timezone.now(),
+        error="Not started: the background service was unavailable. Start the run again when it is back.",
+    )
 
 
 # --- proposals ------------------------------------------------------------------
@@ -116,6 +133,7 @@ def send_offer(proposal_id: int, *, by, actor=None) -> Offer:
             f"Registration {registration.reference_code} is {registration.get_status_display().lower()}"
             f"{' and suspended' if registration.suspended_at else ''}; skip this proposal instead."
         )
+    _refuse_held(registration)
     clinic = _clinic_for(proposal.provider, registration)
     now = timezone.now()
     offer = Offer.objects.create(
@@ -133,6 +151,15 @@ def send_offer(proposal_id: int, *, by, actor=None) -> Offer:
         summary=f"Sent offer for {registration.reference_code} to {proposal.provider} at {clinic}",
     )
     return offer
+
+
+def _refuse_held(registration: Registration) -> None:
+    # Nobody is attached on a registration whose people the registry does not recognise.
+    if identity.is_held(registration.pk):
+        raise WorkflowError(
+            f"Registration {registration.reference_code} is held for an identity review: a PHN on it is known to "
+            "the registry with other details. A coordinator resolves it under Waitlist → Identity reviews first."
+        )
 
 
 def send_offers(proposal_ids, *, by, actor=None) -> tuple[list[Offer], list[str]]:
@@ -171,6 +198,9 @@ def book_meet_and_greet(offer_id: int, *, at: datetime.datetime, by, actor=None)
         user=by, action="update", obj=offer, actor=actor, summary="Booked a meet-and-greet",
         changes={"meet_and_greet_at": [str(before) if before else None, str(at)]},
     )
+    # The household has to know to come; the coordinator's offer page shows the same
+    # words to phone through where there is no email.
+    transaction.on_commit(lambda: notify_meet_and_greet(offer.pk))
     return offer
 
 
@@ -193,8 +223,14 @@ def clinic_accept(offer_id: int, *, by, actor=None) -> Offer:
 
 @transaction.atomic
 def clinic_decline(offer_id: int, *, by, reason: str, actor=None) -> Offer:
+    """Only before accepting: once the household has been told yes, the clinic cannot take
+    it back on its own (the coordinator can withdraw the offer)."""
+    offer = Offer.objects.only("status").get(pk=offer_id)
+    if offer.status == Offer.Status.CLINIC_ACCEPTED:
+        raise WorkflowError("The clinic has accepted this household and it has been told; "
+                            "ask the attachment coordinator to withdraw the offer.")
     return _decline(offer_id, by=by, reason=reason, who=DeclinedPair.By.CLINIC, actor=actor,
-                    allowed=(Offer.Status.SENT, Offer.Status.CLINIC_ACCEPTED))
+                    allowed=(Offer.Status.SENT,))
 
 
 @transaction.atomic
@@ -280,6 +316,7 @@ def patient_confirm(offer_id: int, *, by=None, actor=None) -> Offer:
     registration = Registration.objects.select_for_update().get(pk=offer.registration_id)
     if registration.status != Registration.Status.OFFERED:
         raise WorkflowError(f"Registration {registration.reference_code} is {registration.get_status_display().lower()}.")
+    _refuse_held(registration)
     members = list(Patient.objects.select_for_update().filter(registration=registration).order_by("id"))
     if not members:
         raise WorkflowError("The household has no members on record; add them before attaching.")
@@ -371,6 +408,35 @@ def patient_message(offer: Offer) -> str:
         "or reply to your attachment coordinator."
     )
     return "\n".join(lines)
+
+
+def meet_and_greet_message(offer: Offer) -> str:
+    """What the household is told when the clinic books a meet-and-greet."""
+    provider, clinic = offer.provider, offer.clinic
+    return "\n".join([
+        f"{clinic.name} would like to meet you before {provider} takes your family on as patients.",
+        "A meet-and-greet is booked for "
+        f"{timezone.localtime(offer.meet_and_greet_at):%A %B %-d, %Y at %-I:%M %p}.",
+        f"Clinic: {clinic.name}, {clinic.address}" + (f", {clinic.phone}" if clinic.phone else ""),
+        "If this time does not suit you, please call the clinic"
+        + (f" at {clinic.phone}" if clinic.phone else "") + " or reply to your attachment coordinator.",
+        f"Your reference code is {offer.registration.reference_code}.",
+    ])
+
+
+def notify_meet_and_greet(offer_id: int) -> bool:
+    """Email the household its meet-and-greet, where it gave an address."""
+    offer = Offer.objects.select_related("registration", "provider", "clinic").get(pk=offer_id)
+    if not offer.registration.email or not offer.meet_and_greet_at:
+        return False
+    try:
+        send_mail("Your meet-and-greet with a family doctor or nurse practitioner",
+                  meet_and_greet_message(offer), settings.DEFAULT_FROM_EMAIL, [offer.registration.email])
+    except Exception:  # the booking stands; the coordinator still phones it through
+        log.exception("could not email the meet-and-greet of offer %s", offer_id)
+        return False
+    Offer.objects.filter(pk=offer_id).update(meet_and_greet_notified_at=timezone.now())
+    return True
 
 
 def notify_patient(offer_id: int) -> bool:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("proposals/", views.proposals, name="proposals"),
+    path("proposals/confirm/", views.confirm_send, name="confirm_send"),
     path("proposals/send/", views.send_offers, name="send_offers"),
     path("proposals/<int:pk>/skip/", views.skip, name="skip"),
     path("sent/", views.offers, name="offers"),

@@ -47,7 +47,8 @@ def runs(request):
         division, community = form.cleaned_data["division"], form.cleaned_data["community"]
         access.require_division(request.user, division.pk)
         run = services.start_run(by=request.user, division_id=division.pk,
-                                 community_id=community.pk if community else None, actor=request.actor)
+                                 community_id=community.pk if community else None,
+                                 supersede=form.cleaned_data["supersede"], actor=request.actor)
         messages.success(request, f"Matching run {run.pk} started for {community or division}.")
         return redirect("workflow:run", pk=run.pk)
     page = Paginator(selectors.runs_for(request.user), 20).get_page(request.GET.get("page"))
@@ -57,17 +58,17 @@ def runs(request):
 @roles.role_required(roles.COORDINATOR)
 def run_detail(request, pk):
     run = access.run_to_read(request.user, pk)
-    return render(request, "workflow/run.html", {"run": run, **_run_context(run)})
+    return render(request, "workflow/run.html", {"run": run, **_run_context(request, run)})
 
 
 @roles.role_required(roles.COORDINATOR)
 def run_progress(request, pk):
     """The part of the run page that htmx polls while the run is going."""
     run = access.run_to_read(request.user, pk)
-    return render(request, "workflow/_run_progress.html", {"run": run, **_run_context(run)})
+    return render(request, "workflow/_run_progress.html", {"run": run, **_run_context(request, run)})
 
 
-def _run_context(run):
+def _run_context(request, run):
     from registries.models import Community, Division
 
     params = run.parameters or {}
@@ -76,7 +77,17 @@ def _run_context(run):
         area = str(Community.objects.filter(pk=params["community"]).first() or "")
     elif params.get("division"):
         area = str(Division.objects.filter(pk=params["division"]).first() or "")
-    return {"area": area}
+    from attachment.matching.db import run_restarted
+
+    context = {"area": area, "restarted": run_restarted(run)}
+    if run.status == run.Status.SUCCEEDED:
+        unplaced = selectors.unplaced_of_run(request.user, run)
+        page = Paginator(unplaced, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(unplaced=page, unplaced_reasons=selectors.unplaced_reasons(request.user, run))
+        if page.object_list:
+            _audit_list(request, "attachment.UnplacedRegistration",
+                        f"Viewed households run {run.pk} could not place, page {page.number}")
+    return context
 
 
 # --- coordinator: proposals -------------------------------------------------------------
@@ -92,13 +103,59 @@ def proposals(request):
     _audit_list(request, "attachment.Proposal", f"Viewed proposals, page {page.number}")
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "workflow/proposals.html", {"filters": filters, "page": page, "query": query.urlencode()})
+    return render(request, "workflow/proposals.html", {
+        "filters": filters, "page": page, "query": query.urlencode(),
+        "community": community, "run_id": run_id,
+    })
+
+
+def _ids(values):
+    return [int(i) for i in values if i.isdigit()]
+
+
+@require_POST
+@roles.role_required(roles.COORDINATOR)
+def confirm_send(request):
+    """The one confirmation step before offers go out: how many, to whom. Sends nothing.
+
+    What is chosen: the ticked rows; or every row of the page ("select all on this page",
+    which works without JavaScript: the page's ids travel as hidden fields); or every
+    open proposal the filters match, on every page ("every proposal of the run").
+    The ids are fixed here, so exactly what the coordinator confirmed is sent.
+    """
+    select = request.POST.getlist("select")
+    if "all" in select:
+        filters = ProposalFilterForm(request.POST, user=request.user)
+        community = run_id = None
+        if filters.is_valid():
+            community, run_id = filters.cleaned_data["community"], filters.cleaned_data["run"]
+        chosen = selectors.proposals_for(request.user, community=community, run_id=run_id)
+        described = (f"every open proposal of run {run_id}" if run_id else "every open proposal in your divisions") + (
+            f" in {community}" if community else "")
+    else:
+        ids = _ids(request.POST.getlist("on_page") if "page" in select else request.POST.getlist("proposal"))
+        chosen = selectors.proposals_for(request.user).filter(pk__in=ids)
+        described = "every proposal on the page" if "page" in select else "the proposals you ticked"
+    back = _safe_next(request, reverse("workflow:proposals"))
+    ids = list(chosen.values_list("pk", flat=True))
+    if not ids:
+        messages.error(request, "Choose at least one proposal to send.")
+        return redirect(back)
+    by_provider = selectors.count_by_provider(ids)
+    _audit_list(request, "attachment.Proposal", f"Reviewed {len(ids)} proposals before sending them as offers")
+    return render(request, "workflow/confirm_send.html", {
+        "count": len(ids), "ids": ",".join(map(str, ids)), "described": described,
+        "by_provider": by_provider, "back": back,
+    })
 
 
 @require_POST
 @roles.role_required(roles.COORDINATOR)
 def send_offers(request):
-    ids = [i for i in request.POST.getlist("proposal") if i.isdigit()]
+    if request.POST.get("single", "").isdigit():
+        ids = [int(request.POST["single"])]  # a row's own button: that row only
+    else:
+        ids = _ids(request.POST.getlist("proposal")) + _ids(request.POST.get("ids", "").split(","))
     # Only proposals in the coordinator's divisions; anything else is silently not theirs to send.
     allowed = list(
         selectors.proposals_for(request.user).filter(pk__in=ids).values_list("pk", flat=True)
@@ -161,8 +218,11 @@ def offers(request):
 @roles.role_required(roles.COORDINATOR)
 def offer_manage(request, pk):
     offer = access.coordinator_offer(request.user, pk)
-    answer_form = PatientAnswerForm(request.POST if request.POST.get("form") == "answer" else None)
-    withdraw_form = WithdrawForm(request.POST if request.POST.get("form") == "withdraw" else None)
+    # Both forms have a `reason`: each gets its own element ids on the one page.
+    answer_form = PatientAnswerForm(request.POST if request.POST.get("form") == "answer" else None,
+                                    auto_id="answer_%s")
+    withdraw_form = WithdrawForm(request.POST if request.POST.get("form") == "withdraw" else None,
+                                 auto_id="withdraw_%s")
     if request.method == "POST":
         try:
             if request.POST.get("form") == "answer" and answer_form.is_valid():
@@ -185,11 +245,14 @@ def offer_manage(request, pk):
             return redirect("workflow:offer", pk=offer.pk)
     else:
         audit.record(user=request.user, action="view", obj=offer, actor=request.actor, summary="Viewed an offer")
-    message = None
+    message = meet_message = None
     if offer.status == Offer.Status.CLINIC_ACCEPTED:
-        message = services.patient_message(offer)
+        message = services.patient_message(offer)  # says the meet-and-greet too
+    elif offer.status == Offer.Status.SENT and offer.meet_and_greet_at:
+        meet_message = services.meet_and_greet_message(offer)
     return render(request, "workflow/offer_manage.html", {
         "offer": offer, "profile": selectors.household_profile(offer.registration), "message": message,
+        "meet_message": meet_message,
         "answer_form": answer_form, "withdraw_form": withdraw_form, "show_errors": request.method == "POST",
     })
 
@@ -218,7 +281,8 @@ def inbox_offer(request, pk):
         try:
             if action == "meet" and mg_form.is_valid():
                 services.book_meet_and_greet(offer.pk, at=mg_form.cleaned_data["at"], by=request.user, actor=request.actor)
-                messages.success(request, "Meet-and-greet booked.")
+                messages.success(request, "Meet-and-greet booked. The household is told by email where it gave one, "
+                                          "and the coordinator has the message to phone through.")
                 return redirect("workflow:inbox_offer", pk=offer.pk)
             if action == "accept":
                 services.clinic_accept(offer.pk, by=request.user, actor=request.actor)
@@ -235,9 +299,13 @@ def inbox_offer(request, pk):
     else:
         audit.record(user=request.user, action="view", obj=offer, actor=request.actor,
                      summary="Viewed an offer in the clinic inbox")
+    # Accepting tells the household, so it asks first: ?confirm=accept shows the step
+    # (a plain GET form, no JavaScript needed); its button posts the accept.
+    confirming = request.method == "GET" and request.GET.get("confirm") == "accept" and offer.status == Offer.Status.SENT
     return render(request, "workflow/inbox_offer.html", {
         "offer": offer, "profile": selectors.household_profile(offer.registration),
         "mg_form": mg_form, "decline_form": decline_form, "show_errors": request.method == "POST",
+        "confirming": confirming,
     })
 
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('patients', '0008_phn_check_one_cheap_constraint'),
-        ('registries', '0006_pcn_care_coordination_permission'),
+        ('registries', '0007_pcn_care_coordination_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,20 +2,9 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from patients.priority import FACTOR_LABELS
-from registries.vocab import LANGUAGE_NAMES, NEED_NAMES
+from registries.vocab import NEED_NAMES
 
 register = template.Library()
-
-
-@register.filter
-def factor_label(code):
-    return FACTOR_LABELS.get(code, code)
-
-
-@register.filter
-def language_label(code):
-    return LANGUAGE_NAMES.get(code, code)
 
 
 @register.filter

@@ -1,6 +1,6 @@
 """The Panel Registry: who is on each provider's panel, and how panels change.
 
-- `file`: reading and checking a panel file (the format in shared/formats/panel-upload.md);
+- `file`: reading and checking a panel file (the format is stated in its docstring);
 - `uploads`: an upload's life: checked and kept with its report, then loaded or cancelled;
 - `load`: the bulk load, set-based SQL in one transaction;
 - `entries`: one patient added (fee code 98990) or removed;

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from attachment.core import audit
+from patients.identity import same_person
 from patients.models import Patient, Registration
 from providers.models import Provider
 from registries.models import PanelConflict, PanelEntry, WaitlistFlag
@@ -38,7 +39,9 @@ def add_patient(
 ) -> AddResult:
     """Add one patient to a panel as the 98990 attachment code does.
 
-    A patient already on another panel is not moved: the claim goes to the coordinators.
+    A patient already on another panel is not moved, and a PHN the registry knows under another
+    name or date of birth is not added (nor is the registry's record changed): either claim goes
+    to the coordinators, and the clinic is told only that it needs their review.
     """
     phn = normalize_phn(phn)
     reason = phn_error(phn)
@@ -53,19 +56,27 @@ def add_patient(
     )
     # Serialises two people adding the same person at once.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    if not created and patient.date_of_birth != date_of_birth:
-        raise PanelError({"date_of_birth": "The date of birth does not match the registry's record for this PHN."})
+    mismatch = not created and not same_person(
+        patient, first_name=first_name.strip(), last_name=last_name.strip(), date_of_birth=date_of_birth)
     result = AddResult()
     current = PanelEntry.objects.filter(patient=patient, ended_at__isnull=True).first()
-    if current and current.provider_id == provider.pk:
+    if current and current.provider_id == provider.pk and not mismatch:
         raise PanelError({"phn": "This patient is already on this panel."})
-    if current:
+    if mismatch or current:
         result.conflict, _ = PanelConflict.objects.get_or_create(
             patient=patient, claiming_provider=provider, resolved_at__isnull=True,
-            defaults={"existing_entry": current},
+            defaults={
+                "kind": PanelConflict.Kind.IDENTITY if mismatch else PanelConflict.Kind.PANEL,
+                "existing_entry": current if current and current.provider_id != provider.pk else None,
+                "claimed_first_name": first_name.strip(), "claimed_last_name": last_name.strip(),
+                "claimed_date_of_birth": date_of_birth,
+            },
         )
         audit.record(user=by, action="create", obj=result.conflict, actor=actor,
-                     summary=f"Claim by {provider} sent to coordinators: patient is on another panel")
+                     summary=f"Claim by {provider} sent to coordinators: "
+                     + ("name or date of birth differ from the registry's" if mismatch else "patient is on another panel"))
+        if mismatch:
+            return result  # trusted for nothing until a coordinator decides: no waitlist flag either
     else:
         result.entry = PanelEntry.objects.create(
             patient=patient, provider=provider, since=timezone.localdate(),
@@ -74,6 +85,7 @@ def add_patient(
         audit.record(user=by, action="create", obj=result.entry, actor=actor,
                      summary=f"Added to the panel of {provider} (98990)")
     registration = patient.registration
+    # The coordinators are told; the clinic is not (whether someone waits is not theirs to learn).
     if registration and registration.status in Registration.OPEN_STATUSES:
         _, result.flagged = WaitlistFlag.objects.get_or_create(
             patient=patient, provider=provider, resolved_at__isnull=True,

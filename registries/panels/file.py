@@ -1,4 +1,9 @@
-"""The panel upload file (shared/formats/panel-upload.md): one parser and validator.
+"""The panel upload file: one parser and validator.
+
+The format: CSV in UTF-8 (a byte-order mark allowed), one header row whose names match
+without regard to case or surrounding spaces, columns in any order, unknown ones ignored;
+phn, last_name, first_name and date_of_birth (YYYY-MM-DD) required, gender (F, M, X),
+postal_code and last_visit (YYYY-MM-DD, not in the future) optional.
 
 Used by the upload page, the Celery load task and `manage.py load_panel`, so all three
 accept and refuse exactly the same rows.
@@ -28,6 +33,13 @@ REQUIRED_COLUMNS = ("phn", "last_name", "first_name", "date_of_birth")
 OPTIONAL_COLUMNS = ("gender", "postal_code", "last_visit")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 NAME_MAX = 100  # patients.Patient.first_name / last_name
+# A field longer than this is not a value of any column (an export that lost its quotes, a
+# pasted blob): the row is reported "too long" without judging what is in it.
+FIELD_MAX = 1_000
+# Python's csv stops a whole file at a field over 131,072 characters (its default limit), so
+# every row after it would be neither reported nor loadable. The limit is lifted for the
+# process (it is global) and a long field is reported on its own row (FIELD_MAX) instead.
+csv.field_size_limit(2**31 - 1)
 
 # Canadian postal code: no D, F, I, O, Q, U anywhere; no W or Z as the first letter.
 POSTAL_RE = re.compile(r"^([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z]) ?([0-9][ABCEGHJ-NPRSTV-Z][0-9])$")
@@ -88,9 +100,11 @@ class CheckResult:
         nulls = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in OPTIONAL_COLUMNS]
         return self.frame.with_columns(nulls).write_csv(include_header=False).encode()
 
-    def phn_csv(self) -> bytes:
-        """Line and PHN of each valid row, as CSV: all that comparing the file with the registry needs."""
-        return self.frame.select("line", "phn").write_csv(include_header=False).encode()
+    def identity_csv(self) -> bytes:
+        """Line, PHN, names and date of birth of each valid row, as CSV: all that comparing the
+        file with the registry needs (who is known, on which panel, named as the registry names them)."""
+        return (self.frame.select("line", "phn", "last_name", "first_name", "date_of_birth")
+                .write_csv(include_header=False).encode())
 
     def report(self, *, max_errors: int | None = None) -> dict:
         errors = self.all_errors
@@ -297,12 +311,18 @@ def check(data: bytes, *, today: datetime.date | None = None, fast: bool = True)
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # blank line
         rows_read += 1
+        if max(map(len, record)) > FIELD_MAX:
+            for i, value in enumerate(record):
+                if len(value) > FIELD_MAX:
+                    column = header[i].strip().lower() if i < len(header) else f"column {i + 1}"
+                    append_error(RowError(line, column, f"This field is too long ({len(value):,} characters)."))
+            continue
         if len(record) < width:
             record = record + [""] * (width - len(record))
         bad = False
 
         phn = record[i_phn]
-        if not (len(phn) == 10 and phn.isdigit()):
+        if not (len(phn) == 10 and phn.isascii() and phn.isdigit()):
             phn = normalize_phn(phn)
         if not phn:
             append_error(RowError(line, "phn", "The PHN is missing."))

@@ -45,7 +45,7 @@ def _stage(cursor, blocks, *, progress=None, phase_span=(0, 50)) -> None:
         "CREATE TEMP TABLE panel_stage (line integer, phn varchar(10), last_name text, first_name text,"
         " date_of_birth date, gender varchar(1), postal_code varchar(7), last_visit date,"
         " patient_id bigint NOT NULL DEFAULT nextval(%s::regclass), known boolean NOT NULL DEFAULT false,"
-        " registration_id bigint) ON COMMIT DROP",
+        " mismatch boolean NOT NULL DEFAULT false, registration_id bigint) ON COMMIT DROP",
         [sequence],
     )
     low, high = phase_span
@@ -66,9 +66,21 @@ def _stage(cursor, blocks, *, progress=None, phase_span=(0, 50)) -> None:
 # adds new ones. A person someone else adds or attaches while the load runs is a unique
 # violation: load_upload then runs the whole load again, and finds them.
 #
-# The people of the file the registry already knows (their staged patient id becomes theirs).
-RESOLVE_SQL = """
-    UPDATE panel_stage s SET patient_id = p.id, known = true, registration_id = p.registration_id
+# The people of the file the registry already knows (their staged patient id becomes theirs),
+# and whether the row names them as the registry does (MISMATCH_SQL). A row whose name or date
+# of birth disagree is trusted for nothing: no entry, no last visit, no waitlist flag; it is an
+# identity conflict for the coordinators, with the file's values kept beside the registry's.
+# MISMATCH_SQL: the same rule as patients.identity.same_person (attach_name_key, exact date of
+# birth); an exact match, the usual case, is decided without normalising anything.
+MISMATCH_SQL = """
+    (p.date_of_birth IS DISTINCT FROM s.date_of_birth
+     OR CASE WHEN p.first_name = s.first_name AND p.last_name = s.last_name THEN false
+             ELSE attach_name_key(p.first_name) IS DISTINCT FROM attach_name_key(s.first_name)
+               OR attach_name_key(p.last_name) IS DISTINCT FROM attach_name_key(s.last_name) END)
+"""
+RESOLVE_SQL = f"""
+    UPDATE panel_stage s SET patient_id = p.id, known = true, registration_id = p.registration_id,
+                             mismatch = {MISMATCH_SQL}
       FROM patients_patient p
      WHERE p.phn = s.phn
 """
@@ -86,16 +98,20 @@ PATIENTS_SQL = """
 LAST_VISITS_SQL = """
     UPDATE registries_panelentry e SET last_visit = s.last_visit
       FROM panel_stage s
-     WHERE s.known AND e.patient_id = s.patient_id AND e.provider_id = %(provider)s AND e.ended_at IS NULL
-       AND s.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < s.last_visit)
+     WHERE s.known AND NOT s.mismatch AND e.patient_id = s.patient_id AND e.provider_id = %(provider)s
+       AND e.ended_at IS NULL AND s.last_visit IS NOT NULL AND (e.last_visit IS NULL OR e.last_visit < s.last_visit)
 """
+# A known person on another provider's panel, or named otherwise than the registry names them.
 CONFLICTS_SQL = """
-    INSERT INTO registries_panelconflict (patient_id, existing_entry_id, claiming_provider_id, upload_id,
-                                          claimed_last_visit, created_at, resolution, resolution_note)
-    SELECT s.patient_id, e.id, %(provider)s, %(upload)s, s.last_visit, %(now)s, '', ''
+    INSERT INTO registries_panelconflict (kind, patient_id, existing_entry_id, claiming_provider_id, upload_id,
+                                          claimed_last_visit, claimed_first_name, claimed_last_name,
+                                          claimed_date_of_birth, created_at, resolution, resolution_note)
+    SELECT CASE WHEN s.mismatch THEN 'identity' ELSE 'panel' END, s.patient_id,
+           CASE WHEN e.provider_id <> %(provider)s THEN e.id END, %(provider)s, %(upload)s,
+           s.last_visit, s.first_name, s.last_name, s.date_of_birth, %(now)s, '', ''
       FROM panel_stage s
-      JOIN registries_panelentry e ON e.patient_id = s.patient_id AND e.ended_at IS NULL
-     WHERE s.known AND e.provider_id <> %(provider)s
+      LEFT JOIN registries_panelentry e ON e.patient_id = s.patient_id AND e.ended_at IS NULL
+     WHERE s.known AND (s.mismatch OR e.provider_id <> %(provider)s)
     ON CONFLICT (patient_id, claiming_provider_id) WHERE resolved_at IS NULL DO NOTHING
 """
 # In patient order (index locality). People this load added have no entry yet: only people the
@@ -106,7 +122,8 @@ ENTRIES_SQL = """
     SELECT s.patient_id, %(provider)s, %(today)s, 'upload', s.last_visit, %(now)s, %(user)s, ''
       FROM panel_stage s
      WHERE NOT s.known
-        OR NOT EXISTS (SELECT 1 FROM registries_panelentry e WHERE e.patient_id = s.patient_id AND e.ended_at IS NULL)
+        OR (NOT s.mismatch
+            AND NOT EXISTS (SELECT 1 FROM registries_panelentry e WHERE e.patient_id = s.patient_id AND e.ended_at IS NULL))
      ORDER BY s.patient_id
 """
 # The same, when the per-row foreign key checks are off (_key_checks_by_load): people who
@@ -116,7 +133,7 @@ ENTRIES_SQL = """
 ENTRIES_LOCKED_SQL = """
     WITH locked AS (
         SELECT p.id FROM patients_patient p JOIN panel_stage s ON s.patient_id = p.id
-         WHERE s.known AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
+         WHERE s.known AND NOT s.mismatch AND NOT EXISTS (SELECT 1 FROM registries_panelentry e
                                         WHERE e.patient_id = p.id AND e.ended_at IS NULL)
            FOR KEY SHARE OF p
     )
@@ -134,7 +151,7 @@ FLAGS_SQL = """
                                          created_at, resolution_note)
     SELECT s.patient_id, r.id, r.division_id, %(provider)s, %(upload)s, %(now)s, ''
       FROM panel_stage s JOIN patients_registration r ON r.id = s.registration_id
-     WHERE s.known AND r.status IN ('waiting', 'offered')
+     WHERE s.known AND NOT s.mismatch AND r.status IN ('waiting', 'offered')
     ON CONFLICT (patient_id, provider_id) WHERE resolved_at IS NULL DO NOTHING
 """
 # Per table, the foreign keys whose per-row checks the load makes redundant: a panel entry's

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from attachment.core.access import providers_in_divisions
 from registries.models import PanelConflict, PanelEntry, WaitlistFlag
-from registries.phn import normalize_phn
+from registries.phn import is_ascii_digits, normalize_phn
 
 PAGE_SIZE = 50
 
@@ -30,7 +30,7 @@ def _search(qs, q: str):
     if not q:
         return qs
     digits = normalize_phn(q)
-    if digits.isdigit():
+    if is_ascii_digits(digits):
         # The PHN's unique index answers an exact number, and a prefix as a range: PHNs are ten
         # digits, so the prefix's numbers lie between it padded with 0s and padded with 9s.
         if len(digits) >= 10:

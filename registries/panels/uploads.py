@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attachment.core import audit
+from attachment.core import audit, unavailable
 from attachment.core.jobs import Stopwatch
 from providers.models import Provider
 from registries.models import PanelUpload
@@ -71,49 +71,54 @@ def byte_blocks(data: bytes, chunk_size: int):
         yield min(start + chunk_size, len(data)) / total, data[start : start + chunk_size]
 
 
-def panel_comparison(provider_id: int, phns: bytes) -> dict:
-    """How the valid rows stand against the registry: conflicts, already on this panel, on the waitlist.
+def panel_comparison(provider_id: int, rows: bytes) -> dict:
+    """How the valid rows stand against the registry, in what the uploader may learn.
 
-    `phns` is the line and PHN of each valid row as CSV (CheckResult.phn_csv). Only the people
-    the registry already knows come out of the one join; the figures are read from them.
+    `rows` is line, PHN, names and date of birth of each valid row as CSV
+    (CheckResult.identity_csv). A row needs a coordinator's review when its PHN is on another
+    provider's panel or is known with another name or date of birth (load.MISMATCH_SQL, the
+    one rule); the report says only that, with the file's own line and PHN: never who the
+    registry has under that number, on whose panel, or whether they are on the waitlist.
+    Only the people the registry already knows come out of the one join.
     """
-    if not phns:
-        return {"conflict_count": 0, "conflicts": [], "already_on_panel": 0, "on_waitlist": 0}
+    if not rows:
+        return {"conflict_count": 0, "conflicts": [], "already_on_panel": 0}
+    from registries.panels.load import MISMATCH_SQL
+
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("DROP TABLE IF EXISTS pg_temp.panel_phns")
-        cursor.execute("CREATE TEMP TABLE panel_phns (line integer, phn varchar(10)) ON COMMIT DROP")
-        with cursor.copy("COPY panel_phns (line, phn) FROM STDIN (FORMAT csv)") as copy:
-            for _, block in byte_blocks(phns, 1 << 20):
+        cursor.execute(
+            "CREATE TEMP TABLE panel_phns (line integer, phn varchar(10), last_name text, first_name text,"
+            " date_of_birth date) ON COMMIT DROP"
+        )
+        with cursor.copy("COPY panel_phns (line, phn, last_name, first_name, date_of_birth) FROM STDIN (FORMAT csv)") as copy:
+            for _, block in byte_blocks(rows, 1 << 20):
                 copy.write(block)
         cursor.execute("ANALYZE panel_phns")
         cursor.execute(
-            """
+            f"""
             CREATE TEMP TABLE panel_known ON COMMIT DROP AS
             SELECT s.line, s.phn, e.provider_id,
-                   (r.id IS NOT NULL AND r.status IN ('waiting', 'offered')) AS waiting
+                   ({MISMATCH_SQL} OR coalesce(e.provider_id <> %s, false)) AS review
               FROM panel_phns s
               JOIN patients_patient p ON p.phn = s.phn
               LEFT JOIN registries_panelentry e ON e.patient_id = p.id AND e.ended_at IS NULL
-              LEFT JOIN patients_registration r ON r.id = p.registration_id
-            """
+            """,
+            [provider_id],
         )
         cursor.execute(
-            "SELECT line, phn FROM panel_known WHERE provider_id <> %s ORDER BY line LIMIT %s",
-            [provider_id, REPORT_MAX_CONFLICTS],
+            "SELECT line, phn FROM panel_known WHERE review ORDER BY line LIMIT %s", [REPORT_MAX_CONFLICTS],
         )
         conflicts = [{"line": line, "phn": phn} for line, phn in cursor.fetchall()]
         cursor.execute(
-            """
-            SELECT count(*) FILTER (WHERE provider_id <> %s), count(*) FILTER (WHERE provider_id = %s),
-                   count(*) FILTER (WHERE waiting)
-              FROM panel_known
-            """,
-            [provider_id, provider_id],
+            "SELECT count(*) FILTER (WHERE review), count(*) FILTER (WHERE NOT review AND provider_id = %s)"
+            "  FROM panel_known",
+            [provider_id],
         )
-        conflict_count, already, on_waitlist = cursor.fetchone()
+        conflict_count, already = cursor.fetchone()
         cursor.execute("DROP TABLE panel_phns, panel_known")
-    return {"conflict_count": conflict_count, "conflicts": conflicts, "already_on_panel": already, "on_waitlist": on_waitlist}
+    return {"conflict_count": conflict_count, "conflicts": conflicts, "already_on_panel": already}
 
 
 def check_file(
@@ -131,7 +136,7 @@ def check_file(
     report = result.report(max_errors=REPORT_MAX_ERRORS)
     report["checked_on"] = today.isoformat()
     clock.lap("parse and validate")
-    report.update(panel_comparison(provider.pk, result.phn_csv()))
+    report.update(panel_comparison(provider.pk, result.identity_csv()))
     clock.lap("compare with the registry")
     return result, report
 
@@ -213,8 +218,16 @@ def request_load(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
 
     from registries.panels.tasks import load_panel_upload
 
-    transaction.on_commit(lambda: load_panel_upload.delay(upload.pk))
+    unavailable.enqueue_on_commit(load_panel_upload, upload.pk, on_failure=lambda: load_not_started(upload.pk))
     return upload
+
+
+def load_not_started(upload_id: int) -> None:
+    """The load could not be queued: fail the upload with the reason, nothing was written."""
+    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
+        status=PanelUpload.Status.FAILED, finished_at=timezone.now(),
+        error="Not started: the background service was unavailable. Upload the file again when it is back.",
+    )
 
 
 @transaction.atomic
@@ -231,7 +244,37 @@ def cancel_upload(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
 
 def mark_failed(upload_id: int, error: str) -> None:
     """Outside the failed load's transaction, so the failure itself is kept."""
-    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
+    if PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
         status=PanelUpload.Status.FAILED, error=error[:4000], finished_at=timezone.now()
-    )
-    set_progress(upload_id, 100, "Failed: nothing was loaded")
+    ):
+        set_progress(upload_id, 100, "Failed: nothing was loaded")
+
+
+LOAD_GIVEN_UP = ("The background worker stopped while loading, and the load could not be restarted; "
+                 "nothing was loaded. Please try again: upload the file again.")
+
+
+def load_interrupted(sender, *, job, restarted: bool, **kwargs) -> None:
+    """The reaper found a panel load whose worker died (job_interrupted): tell the upload page.
+
+    The dead load's transaction never committed, so nothing of it is in the registry.
+    """
+    from registries.panels.tasks import load_panel_upload
+
+    if job.task != load_panel_upload.name or not job.task_args:
+        return
+    upload_id = job.task_args[0]
+    if restarted:
+        if PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).exists():
+            set_progress(upload_id, 0, "Restarted; waiting for a worker")
+    else:
+        mark_failed(upload_id, LOAD_GIVEN_UP)
+
+
+def load_restarted(upload: PanelUpload) -> bool:
+    """Whether a worker died during this upload's load (and the load was sent again)."""
+    from attachment.core.jobs import was_interrupted
+    from registries.panels.tasks import load_panel_upload
+
+    return (upload.status in (PanelUpload.Status.LOADING, PanelUpload.Status.LOADED)
+            and was_interrupted(load_panel_upload.name, [upload.pk]))

@@ -1,10 +1,12 @@
 """Panel Registry pages: a provider's panel, one patient in or out, bulk upload, coordinators' lists."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
 
 from attachment.core import access, audit, errors, roles
 from registries.models import PanelConflict, PanelEntry, WaitlistFlag
@@ -41,10 +43,33 @@ def panel(request, provider_pk):
     })
 
 
+def _user_key(group, request):
+    # The account, not its id alone: an id given again to a new account starts afresh.
+    return f"user:{request.user.pk}:{request.user.date_joined.timestamp()}"
+
+
+def _checks_refused(request) -> bool:
+    """Each PHN a clinic sends is checked against the whole registry: a user's checks (one
+    patient added, one file uploaded) are limited, so the registry cannot be walked by them."""
+    usage = get_usage(request, group="registries.panel_checks", key=_user_key, rate=settings.ATTACH_PANEL_CHECK_RATE,
+                      method="POST", increment=True)
+    return bool(usage and usage["should_limit"])
+
+
+def _refused_page(request, provider, template, form, **context):
+    audit.record(user=request.user, action="view", obj=provider, actor=request.actor,
+                 summary="Panel check refused: too many checks by this user in the hour")
+    form.add_error(None, "You have checked many patients in the last hour. Try again later, or ask an "
+                         "attachment coordinator.")
+    return render(request, template, {"provider": provider, "form": form, **context}, status=429)
+
+
 @roles.role_required(*roles.CLINIC_ROLES)
 def panel_add(request, provider_pk):
     provider = access.provider_to_act_for(request.user, provider_pk)
     form = AddPatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _checks_refused(request):
+        return _refused_page(request, provider, "registries/panel_add.html", form)
     if request.method == "POST" and form.is_valid():
         try:
             result = entries.add_patient(provider, **form.cleaned_data, by=request.user, actor=request.actor)
@@ -52,12 +77,12 @@ def panel_add(request, provider_pk):
             errors.to_form(form, exc)
         else:
             if result.conflict:
-                messages.warning(request, "This patient is on another provider's panel. The claim was sent to the "
-                                          "attachment coordinators to resolve; the patient was not moved.")
+                # One neutral answer, whatever the registry has under that PHN (another panel,
+                # another name or date of birth): the clinic learns nothing about people outside it.
+                messages.warning(request, "This patient needs an attachment coordinator's review before they can be "
+                                          "added. The claim was sent to the coordinators; it was not added yet.")
             else:
                 messages.success(request, "The patient was added to the panel (98990).")
-            if result.flagged:
-                messages.info(request, "This patient is also on the waitlist; the coordinators were notified.")
             return redirect("registries:panel", provider_pk=provider.pk)
     return render(request, "registries/panel_add.html", {"provider": provider, "form": form})
 
@@ -82,6 +107,9 @@ def panel_remove(request, entry_pk):
 def upload_new(request, provider_pk):
     provider = access.provider_to_act_for(request.user, provider_pk)
     form = PanelUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and _checks_refused(request):
+        return _refused_page(request, provider, "registries/upload_new.html", form,
+                             uploads=selectors.uploads_of(provider))
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         upload = uploads.create_upload(provider, data=f.read(), file_name=f.name, by=request.user, actor=request.actor)
@@ -96,7 +124,7 @@ def upload_detail(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/upload_detail.html", {
         "upload": upload, "provider": upload.provider, "report": upload.report,
-        "progress": uploads.get_progress(upload.pk),
+        "progress": uploads.get_progress(upload.pk), "restarted": uploads.load_restarted(upload),
     })
 
 
@@ -105,7 +133,7 @@ def upload_progress(request, pk):
     """The htmx fragment the report page polls while the load runs."""
     upload = access.upload_to_act_for(request.user, pk)
     return render(request, "registries/_upload_progress.html", {
-        "upload": upload, "progress": uploads.get_progress(upload.pk),
+        "upload": upload, "progress": uploads.get_progress(upload.pk), "restarted": uploads.load_restarted(upload),
     })
 
 

@@ -18,9 +18,10 @@ def accepting_provider(clinic, places, **fields):
 
 
 def run(user=None, **parameters) -> MatchRun:
-    match_run = MatchRun.objects.create(
-        started_by=user, parameters={"division": parameters.get("division"), "community": parameters.get("community")}
-    )
+    fields = {"division": parameters.get("division"), "community": parameters.get("community")}
+    if parameters.get("supersede"):
+        fields["supersede"] = True
+    match_run = MatchRun.objects.create(started_by=user, parameters=fields)
     run_matching(match_run)
     match_run.refresh_from_db()
     return match_run

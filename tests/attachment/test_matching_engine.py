@@ -1,4 +1,4 @@
-"""The matching engine against the promises in /work/shared/formats/matching.md.
+"""The matching engine against the promises made to coordinators (attachment/matching/engine.py).
 
 No database: the engine is pure Python. The checker below replays a result on its own,
 scanning every provider for every registration, so that the engine's fast structures are

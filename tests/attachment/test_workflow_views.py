@@ -256,3 +256,81 @@ def test_runs_page_lists_scheduled_and_failed_runs(client, coordinator, thompson
     assert f"Run {scheduled.pk}" in page and "Schedule" in page and f"Run {failed.pk}" in page
     assert "the schedule" in client.get(reverse("workflow:run", args=[scheduled.pk])).content.decode()
     assert "server closed the connection" in client.get(reverse("workflow:run", args=[failed.pk])).content.decode()
+
+
+# --- the clinic's answer: confirm the accept, no decline after it, the meet-and-greet told ---------
+
+def test_accepting_asks_first_without_javascript(client, sent_offer, moa):
+    login(client, moa)
+    url = reverse("workflow:inbox_offer", args=[sent_offer.pk])
+    page = client.get(url).content.decode()
+    assert "Accept this household…" in page and 'name="confirm" value="accept"' in page
+    assert 'name="action" value="accept"' not in page  # no one-click accept
+    step = client.get(url + "?confirm=accept").content.decode()
+    assert "Accept this household?" in step and "Yes, accept this household" in step
+    assert 'name="action" value="accept"' in step
+    sent_offer.refresh_from_db()
+    assert sent_offer.status == "sent"  # asking changed nothing
+    client.post(url, {"action": "accept"})
+    sent_offer.refresh_from_db()
+    assert sent_offer.status == "clinic_accepted"
+
+
+def test_decline_is_gone_once_accepted(client, sent_offer, moa):
+    services.clinic_accept(sent_offer.pk, by=moa)
+    login(client, moa)
+    url = reverse("workflow:inbox_offer", args=[sent_offer.pk])
+    page = client.get(url).content.decode()
+    assert 'value="decline"' not in page and "ask the attachment coordinator to withdraw" in page
+    assert "Accept this household?" not in client.get(url + "?confirm=accept").content.decode()
+    client.post(url, {"action": "decline", "reason": "Changed our mind"})
+    sent_offer.refresh_from_db()
+    assert sent_offer.status == "clinic_accepted"
+    with pytest.raises(services.WorkflowError, match="withdraw"):
+        services.clinic_decline(sent_offer.pk, by=moa, reason="Changed our mind")
+
+
+def test_booking_a_meet_and_greet_tells_the_household(
+    client, sent_offer, moa, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    login(client, moa)
+    when = (timezone.localtime() + datetime.timedelta(days=3)).replace(hour=14, minute=15, second=0, microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("workflow:inbox_offer", args=[sent_offer.pk]),
+                    {"action": "meet", "at": when.strftime("%Y-%m-%dT%H:%M")})
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [sent_offer.registration.email]
+    assert f"{when:%A %B %-d, %Y at %-I:%M %p}" in mail.body and sent_offer.clinic.name in mail.body
+    sent_offer.refresh_from_db()
+    assert sent_offer.meet_and_greet_notified_at is not None
+
+    login(client, coordinator)
+    page = client.get(reverse("workflow:offer", args=[sent_offer.pk])).content.decode()
+    assert "Meet-and-greet message for the household" in page and f"{when:%-I:%M %p}" in page
+    assert f"This was emailed to {sent_offer.registration.email}" in page
+
+
+def test_a_household_without_email_gets_the_meet_and_greet_by_phone(
+    client, sent_offer, moa, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    from patients.models import Registration
+
+    Registration.objects.filter(pk=sent_offer.registration_id).update(email="")
+    when = timezone.now() + datetime.timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_meet_and_greet(sent_offer.pk, at=when, by=moa)
+    assert mailoutbox == []
+    login(client, coordinator)
+    page = client.get(reverse("workflow:offer", args=[sent_offer.pk])).content.decode()
+    assert "No email was sent." in page and 'id="meet-message"' in page
+
+
+def test_the_clinic_workspace_counts_the_offers_that_wait(client, sent_offer, moa, rival_moa):
+    login(client, moa)
+    assert "1 offer waits for your answer." in client.get(reverse("providers:workspace")).content.decode()
+    login(client, rival_moa)
+    assert "No offer waits for your answer." in client.get(reverse("providers:workspace")).content.decode()
+    services.clinic_accept(sent_offer.pk, by=moa)
+    login(client, moa)
+    assert "No offer waits for your answer." in client.get(reverse("providers:workspace")).content.decode()

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m tests.bench.bench_panel_upload [--rows N] [--keep-db]
 
-Runs against its own database (`<DATABASE_URL's name>_bench`, dropped and re-created),
-so it never touches development or test data. The upload goes through exactly what the
+Runs against its own database on DATABASE_URL's server (tests/bench/benchdb.py:
+`attach_bench_panel_upload`, created, migrated and dropped at the end), so it never
+touches development or test data. The upload goes through exactly what the
 page and the Celery task run: `registries.panels.uploads.create_upload` (check the whole
 file, compare with the registry, store it) and `registries.panels.load.load_upload` (the
 task's service, run inline). The bare COPY loads the same bytes into a table with no
@@ -17,31 +18,15 @@ keeps one person per PHN must write.
 """
 
 import argparse
+import atexit
 import datetime
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-
-def database_urls():
-    import dj_database_url
-
-    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/attach")
-    cfg = dj_database_url.parse(base)
-    name = f"{cfg['NAME']}_bench"
-    root = base.rsplit("/", 1)[0]
-    return f"{root}/postgres", f"{root}/{name}", name
-
-
-def recreate_database(admin_url, name):
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def write_file(path: Path, rows: int) -> int:
@@ -102,25 +87,19 @@ def main():
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database behind")
     args = parser.parse_args()
 
-    admin_url, bench_url, bench_name = database_urls()
-    recreate_database(admin_url, bench_name)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attachment.settings")
     tmp = Path(tempfile.mkdtemp(prefix="attach-bench-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     os.environ["MEDIA_ROOT"] = str(tmp / "media")
+    if args.keep_db:
+        os.environ["ATTACH_BENCH_KEEP"] = "1"
 
-    import django
+    from tests.bench import benchdb
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    benchdb.own_database("panel_upload")
 
     from providers.models import Clinic, Provider
     from registries.models import Community, PanelEntry, PanelUpload
     from registries.panels import load, uploads
-
-    print(f"database {bench_name}: migrating…", flush=True)
-    call_command("migrate", verbosity=0)
 
     path = tmp / "panel.csv"
     t = time.perf_counter()
@@ -186,13 +165,6 @@ def main():
           "  (two tables, five indexes, one transaction)")
     print(f"{'upload + load':<34}{total:>11.2f}s {args.rows / total:>12,.0f} rows/s  {total / copy_s:5.1f}x COPY")
 
-    connection.close()
-    if not args.keep_db:
-        recreate_database(admin_url, bench_name)
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
     return 0
 
 

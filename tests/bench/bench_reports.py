@@ -1,27 +1,25 @@
 """Benchmark of the reports: whole-province snapshot build, and the dashboard page.
 
-Run:  DATABASE_URL=... .venv/bin/python -m tests.bench.bench_reports
-(or `make bench`). Not collected by pytest. Uses the database in DATABASE_URL: when it
-holds fewer than 300,000 registrations it first runs
-`manage.py seed_demo --patients 300000 --providers 7000 --panel-entries 5000000`.
+Run:  DATABASE_URL=postgresql://USER@HOST:PORT/ .venv/bin/python -m tests.bench.bench_reports
+(or `make bench`). Not collected by pytest. Makes its own database on that server
+(tests/bench/benchdb.py: `attach_bench_reports`, migrated, dropped at the end) and fills
+it with `manage.py seed_demo --patients 300000 --providers 7000 --panel-entries 5000000`.
 
 Prints the seconds to build every division's snapshot in one go, and the median time of
 the dashboard page (Django test Client, 20 runs) of the largest division.
 Targets (issue 7): snapshot < 30 s, dashboard median < 300 ms.
 """
 
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attachment.settings")
 
-import django
+from tests.bench import benchdb  # noqa: E402
 
-django.setup()
+benchdb.own_database("reports")
 
 from django.conf import settings
 from django.core.management import call_command

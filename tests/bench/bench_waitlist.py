@@ -1,10 +1,10 @@
 """Benchmark of the coordinators' waitlist at provincial scale (300,000 registrations).
 
-Run:  DATABASE_URL=postgresql://... .venv/bin/python -m tests.bench.bench_waitlist [--runs 20]
+Run:  DATABASE_URL=postgresql://USER@HOST:PORT/ .venv/bin/python -m tests.bench.bench_waitlist [--runs 20]
 
-Not collected by pytest (the name does not start with test_). Loads the data with
-`manage.py seed_demo` when the database it points to holds fewer than 300,000
-registrations, then times, through Django's test Client logged in as a coordinator of
+Not collected by pytest (the name does not start with test_). Makes its own database on
+that server (tests/bench/benchdb.py: `attach_bench_waitlist`, migrated, dropped at the
+end), loads 300,000 registrations into it with `manage.py seed_demo`, then times, through Django's test Client logged in as a coordinator of
 the division containing Surrey, the first page and filtered / searched pages: median
 and 90th percentile in milliseconds, each over `--runs` requests after a warm-up.
 """
@@ -16,11 +16,9 @@ import statistics
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attachment.settings")
+from tests.bench import benchdb
 
-import django
-
-django.setup()
+benchdb.own_database("waitlist")
 
 from django.conf import settings
 from django.core.management import call_command

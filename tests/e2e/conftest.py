@@ -46,6 +46,23 @@ def login_in_browser(page, live_server, username, password="correct-horse-batter
     page.wait_for_load_state()
 
 
+# The axe-core rules the pages are held to (axe-playwright-python ships axe-core).
+AXE_RULES = ["scrollable-region-focusable", "empty-table-header", "duplicate-id-aria", "label", "button-name",
+             "link-name", "th-has-data-cells", "aria-valid-attr-value",
+             "html-has-lang", "image-alt", "duplicate-id", "color-contrast", "heading-order", "list", "region"]
+
+
+def axe_violations(page, rules=AXE_RULES) -> list[str]:
+    """Run axe on the page as it stands; one line per violation (rule, then the offending elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": list(rules)}})
+    return [
+        f"{v['id']}: " + "; ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in results.response["violations"]
+    ]
+
+
 # What every page must satisfy, checked in the browser on the rendered page: the language is
 # declared, one h1, every visible form control has an accessible name (a <label for>, a
 # wrapping label, aria-label or aria-labelledby), every link and button has words, every
@@ -75,5 +92,6 @@ _A11Y_JS = """() => {
 
 
 def assert_accessible(page):
-    problems = page.evaluate(_A11Y_JS)
+    """The page as it stands passes axe's rules and the structural checks above."""
+    problems = page.evaluate(_A11Y_JS) + axe_violations(page)
     assert problems == [], f"{page.url}: {problems}"

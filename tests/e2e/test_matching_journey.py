@@ -1,6 +1,8 @@
 """Browser journey of an attachment, end to end, with the matching run on a real Celery worker.
 
-Coordinator runs matching and sends the offer; the MOA accepts; the coordinator records
+Coordinator runs matching, sends one offer from its row and the rest by "select all on
+this page" and one confirmation of the count; the MOA sees how many offers wait, accepts
+(after a confirmation step); the coordinator records
 the household's yes; the public status lookup then says attached and the provider's
 panel shows the household.
 """
@@ -29,6 +31,8 @@ def test_coordinator_runs_matching_moa_accepts_household_is_attached(
         PatientFactory(registration=registration, date_of_birth=datetime.date(2015, 6, 1), last_name="Dhaliwal-Grewal"),
     ]
     code = registration.reference_code
+    neighbour = RegistrationFactory(community=kamloops, household_size=1, priority=1)
+    PatientFactory(registration=neighbour, is_primary_contact=True)
 
     # Coordinator: run matching for Kamloops and watch it finish.
     coordinator_page = browser.new_context().new_page()
@@ -43,18 +47,32 @@ def test_coordinator_runs_matching_moa_accepts_household_is_attached(
 
     row = coordinator_page.locator("tr", has_text=code)
     expect(row).to_contain_text("Speaks Punjabi")
+    expect(row.get_by_role("link", name=code)).to_have_attribute("href", f"/waitlist/{registration.pk}/")
     row.get_by_role("button", name="Send offer").click()
+    expect(coordinator_page.locator(".messages")).to_contain_text("1 offer sent")
+
+    # The rest: select all on the page (the script ticks each row), confirm the count once.
+    coordinator_page.get_by_label(re.compile(r"Select all \d+ on this page")).check()
+    expect(coordinator_page.get_by_label(f"Select proposal for {neighbour.reference_code}")).to_be_checked()
+    coordinator_page.get_by_role("button", name="Send selected as offers").click()
+    expect(coordinator_page.get_by_role("heading", name="Send 1 offer?")).to_be_visible()
+    coordinator_page.get_by_role("button", name="Send 1 offer").click()
     expect(coordinator_page.locator(".messages")).to_contain_text("1 offer sent")
 
     # MOA: the offer is in the inbox; accept it.
     moa_page = browser.new_context().new_page()
     login_in_browser(moa_page, live_server, moa.username)
+    moa_page.goto(f"{live_server.url}/clinic/")
+    expect(moa_page.locator("#offers-waiting")).to_contain_text("2 offers wait for your answer")
     moa_page.get_by_role("link", name="Offers inbox", exact=True).click()
     moa_page.get_by_role("link", name=code).click()
     expect(moa_page.locator("#household-title")).to_contain_text(code)
     expect(moa_page.get_by_text("Dhaliwal-Grewal")).to_be_visible()
     moa_page.get_by_role("button", name="Accept this household").click()
+    expect(moa_page.get_by_role("heading", name="Accept this household?")).to_be_visible()
+    moa_page.get_by_role("button", name="Yes, accept this household").click()
     expect(moa_page.locator("#offer-status")).to_contain_text("Clinic accepted")
+    expect(moa_page.get_by_role("button", name="Decline")).to_have_count(0)
 
     # Coordinator: phone the message through, record the household's yes.
     coordinator_page.get_by_role("navigation", name="Main").get_by_role("link", name="Offers", exact=True).click()

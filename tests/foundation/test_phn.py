@@ -70,6 +70,35 @@ def test_database_rule_matches_python(phn):
         assert cur.fetchone()[0] == (is_valid_phn(phn) and phn.isascii() and phn.isdigit())
 
 
+# Any character Unicode calls a digit (Arabic-Indic, Devanagari, full-width, superscripts, ...).
+unicode_digits = st.characters(categories=["Nd", "No"])
+
+
+@pytest.mark.django_db
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.text(alphabet=unicode_digits, min_size=10, max_size=10),
+    # "9" and a valid number's digits with some of them swapped for another script's.
+    st.tuples(valid_phns, st.lists(st.tuples(st.integers(1, 9), unicode_digits), max_size=3)).map(
+        lambda t: "".join(dict(t[1]).get(i, ch) for i, ch in enumerate(t[0]))
+    ),
+    st.just("9" + "\u0669" * 9),
+))
+def test_python_and_the_database_agree_over_any_unicode_digits(phn):
+    """One rule: what Python accepts the database's CHECK accepts, digit for digit."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT attach_phn_valid(%s)", [phn])
+        assert cur.fetchone()[0] == is_valid_phn(phn)
+    assert (phn_error(phn) is None) == is_valid_phn(phn)  # and never an exception
+
+
+def test_other_scripts_digits_are_not_a_phn():
+    arabic_indic = "9" + "".join(chr(0x0660 + int(d)) for d in "698658215")
+    assert not is_valid_phn(arabic_indic)
+    assert phn_error(arabic_indic) == "A Personal Health Number has 10 digits."
+    assert not is_valid_phn("9698658²15")
+
+
 def test_normalize_strips_what_people_type():
     assert normalize_phn(" 9698-658 215 ") == "9698658215"
 

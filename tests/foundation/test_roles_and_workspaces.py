@@ -98,3 +98,13 @@ def test_public_pages_need_no_login(client):
 def test_nobody_can_sign_up_for_a_staff_account(client):
     response = client.get(reverse("account_signup"))
     assert b"Sign Up Closed" in response.content or response.status_code in (403, 404)
+
+
+def test_the_login_page_does_not_invite_a_sign_up(client):
+    page = client.get(reverse("account_login"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "sign up" not in html.lower()
+    assert reverse("account_signup") not in html
+    assert "An administrator sets up your account" in html
+    assert 'name="password"' in html

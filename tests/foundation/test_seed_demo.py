@@ -85,3 +85,38 @@ def test_seeding_twice_with_if_empty_keeps_the_data(seeded):
     before = Registration.objects.count()
     call_command("seed_demo", "--if-empty")
     assert Registration.objects.count() == before
+
+
+def test_the_demo_division_has_history_enough_for_every_report(client):
+    """`make run`'s demo at its default size: the manager's dashboard shows real figures."""
+    from django.contrib.auth import get_user_model
+
+    from attachment.workflow.models import Offer
+
+    call_command("seed_demo", "--panel-entries", "3000")
+    kamloops = Registration.objects.filter(community__name="Kamloops").first().division
+    mine = Registration.objects.filter(division=kamloops)
+    assert mine.count() > 3000 and mine.filter(status="attached").count() > 2000
+    assert mine.order_by("registered_at").first().registered_at.year < mine.order_by("-registered_at").first().registered_at.year - 1
+    outcomes = set(Offer.objects.filter(registration__division=kamloops).values_list("status", flat=True))
+    assert {"attached", "clinic_declined", "patient_declined", "expired"} <= outcomes
+
+    client.force_login(get_user_model().objects.get(username="manager"), backend="django.contrib.auth.backends.ModelBackend")
+    for weeks, by in ((13, "week"), (52, "month")):
+        response = client.get("/reports/", {"weeks": weeks, "by": by})
+        reports = response.context["reports"]
+        assert [r.key for r in reports] == ["waitlist", "flows", "waits", "capacity", "panels", "offers"]
+        for report in reports:
+            points = [v for ds in report.chart["datasets"] for v in ds["data"] if v is not None]
+            assert points and max(points) >= 10 or report.key == "panels", (report.key, weeks, report.chart, report.tables)
+            for table in report.tables:
+                values = [v for row in table.rows + ([table.total] if table.total else [])
+                          for v in row[table.numeric_from:]]
+                figures = [v for v in values if isinstance(v, (int, float))]
+                withheld = [v for v in values if v in ("<10", "x")]
+                # Suppression still withholds some (that is its job), never most.
+                assert figures and len(withheld) <= len(values) // 2, (report.key, table.caption, values)
+                if not table.exact_columns:
+                    assert max(figures) >= 10, (report.key, table.caption, values)
+    forecast = client.get("/reports/forecast/").content.decode()
+    assert "Clears in about" in forecast or "Does not clear" in forecast

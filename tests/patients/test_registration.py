@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import uuid
 
 import pytest
 from django.core import mail
@@ -11,13 +12,26 @@ from django.utils import timezone
 
 from attachment.core.models import AuditEvent
 from patients import services
-from patients.models import REFERENCE_ALPHABET, Patient, Registration, RegistrationStatusChange
+from patients.models import (
+    REFERENCE_ALPHABET,
+    IdentityConflict,
+    Patient,
+    Registration,
+    RegistrationStatusChange,
+)
 from registries.models import Community
 from tests.conftest import login
 from tests.factories import household, next_phn
 from tests.patients.helpers import registration_post
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(client):
+    # A fresh address per test: registrations are rate-limited per address in the real Redis.
+    client.defaults["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    return client
 
 
 @pytest.fixture
@@ -110,33 +124,46 @@ def test_the_same_phn_twice_in_one_household_is_refused(client, post):
     assert Registration.objects.count() == 0
 
 
-def test_somebody_already_waiting_is_told_so_and_not_duplicated(client, post):
+def test_somebody_already_waiting_is_not_told_so_and_is_held_for_a_coordinator(client, post):
+    # Issue 16.5: the public form never says a PHN is on the waitlist (it was an oracle); the
+    # household gets the usual answer, and the duplicate is held for a coordinator.
     existing = household(1)
-    phn = existing.members.get().phn
-    members = [{"first_name": "Someone", "last_name": "Else", "date_of_birth": "1990-01-01", "phn": phn}]
+    person = existing.members.get()
+    members = [{"first_name": person.first_name, "last_name": person.last_name,
+                "date_of_birth": str(person.date_of_birth), "phn": person.phn}]
     response = post(client, registration_post(members))
-    assert response.status_code == 400
-    assert "already on the waitlist" in response.content.decode()
-    assert Registration.objects.count() == 1 and Patient.objects.filter(phn=phn).count() == 1
+    assert response.status_code == 302 and response["Location"] == reverse("patients:register_done")
+    done = client.get(reverse("patients:register_done")).content.decode()
+    assert "already" not in done and existing.reference_code not in done
+    new = Registration.objects.exclude(pk=existing.pk).get()
+    assert new.reference_code in done
+    conflict = IdentityConflict.objects.get()
+    assert (conflict.registration, conflict.patient, conflict.kind) == (new, person, "duplicate")
+    person.refresh_from_db()
+    assert person.registration == existing and Patient.objects.filter(phn=person.phn).count() == 1
 
 
-def test_the_service_refuses_an_open_duplicate_even_without_the_form():
+def test_the_service_refuses_an_open_duplicate_a_coordinator_enters():
     existing = household(1)
     person = existing.members.get()
     with pytest.raises(services.AlreadyRegistered):
         services.register_household(
             services.Household(community=existing.community, phone="2505550100"),
-            [services.Member("X", "Y", datetime.date(1990, 1, 1), person.phn)],
+            [services.Member("X", "Y", datetime.date(1990, 1, 1), person.phn)], source=Registration.Source.STAFF,
         )
     assert Registration.objects.count() == 1
 
 
 def test_a_person_whose_registration_closed_may_register_again(client, post):
     old = household(1, status="withdrawn")
-    phn = old.members.get().phn
-    members = [{"first_name": "Back", "last_name": "Again", "date_of_birth": "1980-05-17", "phn": phn}]
+    person = old.members.get()
+    # The same person (case, accents and spaces aside): joins the new registration as the registry knows them.
+    members = [{"first_name": f"  {person.first_name.upper()} ", "last_name": person.last_name.lower(),
+                "date_of_birth": str(person.date_of_birth), "phn": person.phn}]
     assert post(client, registration_post(members)).status_code == 302
-    assert Patient.objects.get(phn=phn).registration.status == "waiting"
+    returning = Patient.objects.get(phn=person.phn)
+    assert returning.registration.status == "waiting" and not IdentityConflict.objects.exists()
+    assert (returning.first_name, returning.last_name) == (person.first_name, person.last_name)
 
 
 def test_a_double_submit_creates_one_registration(client, post):

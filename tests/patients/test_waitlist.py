@@ -292,3 +292,21 @@ def test_the_database_keeps_the_household_names_searchable():
     stale.save()
     registration.refresh_from_db()
     assert registration.search_names == f"{first.last_name} Zebulon".upper() and registration.address == "1 Stale Road"
+
+
+def test_a_phn_in_another_scripts_digits_is_refused_in_words_not_a_crash(client, coordinator):
+    registration = household(1)
+    person = registration.members.get()
+    login(client, coordinator)
+    arabic_indic = "9" + "".join(chr(0x0660 + int(d)) for d in person.phn[1:])
+    data = {
+        "phone": registration.phone, "email": registration.email, "address": "x", "postal_code": "",
+        "community": str(registration.community_id),
+        "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "1", "members-0-id": str(person.pk),
+        "members-0-first_name": person.first_name, "members-0-last_name": person.last_name,
+        "members-0-date_of_birth": str(person.date_of_birth), "members-0-phn": arabic_indic,
+    }
+    response = client.post(reverse("patients:edit", args=[registration.pk]), data)
+    assert response.status_code == 400 and "has 10 digits" in response.content.decode()
+    person.refresh_from_db()
+    assert person.phn.isascii()

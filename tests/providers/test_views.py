@@ -113,3 +113,12 @@ def test_clinic_page_readable_by_coordinator_editable_only_by_lead(client, coord
     assert AuditEvent.objects.filter(object_type="providers.Clinic", action="update").exists()
     page = client.get(reverse("providers:clinic", args=[clinic.pk])).content.decode()
     assert "Ramp at the back" in page and "08:30-17:00" in page
+
+
+def test_capacity_page_renders_a_declaration_nobody_is_recorded_for(client, moa, provider):
+    # Seeded and imported declarations have no declared_by (the model allows it).
+    CapacityDeclaration.objects.create(provider=provider, accepting=True, new_patients=3, monthly_intake=1,
+                                       declared_by=None)
+    response = login(client, moa).get(reverse("providers:capacity", args=[provider.pk]))
+    assert response.status_code == 200
+    assert "<td>—</td>" in response.content.decode()

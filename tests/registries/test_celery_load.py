@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from attachment.core.models import JobRun
 from registries.models import PanelEntry, PanelUpload
 from registries.panels import uploads
 from tests.registries.conftest import good_rows, panel_csv, phn_list
@@ -25,3 +26,9 @@ def test_upload_loads_through_a_real_worker(celery_worker_real, provider, moa):
     assert upload.rows_loaded == 20
     assert PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).count() == 20
     assert uploads.get_progress(upload.pk) == {"percent": 100, "phase": "Loaded"}
+    # A panel load is a job run like any other background job (the admin lists it).
+    job = JobRun.objects.get(name="panel_load")
+    assert job.outcome == "succeeded" and job.finished_at is not None
+    assert job.figures["upload"] == upload.pk and job.figures["rows_loaded"] == 20
+    assert job.summary == f"Upload {upload.pk} of provider {provider.pk}: 20 entries added"
+    assert job.task == "registries.tasks.load_panel_upload" and job.task_args == [upload.pk]

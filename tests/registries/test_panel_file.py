@@ -1,4 +1,4 @@
-"""The panel file parser and validator (shared/formats/panel-upload.md), without the database."""
+"""The panel file parser and validator (the format: registries/panels/file.py), without the database."""
 
 import datetime
 
@@ -248,3 +248,22 @@ def test_the_fast_lane_takes_clean_canonical_files_only():
     for spoiled in (clean.replace(",F,", ",f,"), clean.replace("Lee", " Lee"), clean.replace(b, a),
                     clean.replace("2026-05-01", "2026-06-02"), clean.replace("\r\n", "\n\n", 1)):
         assert panel_file._check_canonical(spoiled.encode(), spoiled, TODAY) is None
+
+
+def test_a_field_too_long_for_csv_is_reported_and_the_rows_after_it_still_read():
+    """Over Python csv's 131,072-character field limit: the row is reported, the file goes on."""
+    a, b, c = phns(3, 62_000_000)
+    header = "phn,last_name,first_name,date_of_birth,gender,postal_code,last_visit"
+    for long_field in ("x" * 131_073, "y" * 2_000):
+        text = (f"{header}\n{a},Lee,Mei,1980-01-01,,,\n{b},{long_field},Raj,1981-01-01,,,\n"
+                f"{c},Gill,Ana,1982-01-01,,,\n")
+        for fast in (True, False):
+            result = check(text, fast=fast)
+            assert result.rows_read == 3
+            assert [r[panel_file.PHN] for r in result.rows] == [a, c]
+            assert errors(result) == [(3, "last_name", f"This field is too long ({len(long_field):,} characters).")]
+    # In a column the file has but the registry does not read, and in an unnamed extra one.
+    text = f"phn,last_name,first_name,date_of_birth,notes\n{a},Lee,Mei,1980-01-01,{'z' * 200_000},extra\n{b},Gill,Raj,1981-01-01,,\n"
+    result = check(text)
+    assert errors(result) == [(2, "notes", "This field is too long (200,000 characters).")]
+    assert [r[panel_file.PHN] for r in result.rows] == [b]

@@ -182,3 +182,13 @@ def test_coordinators_read_panels_and_profiles_of_their_division_only(client, co
     login(client, other_coordinator)
     assert client.get(reverse("registries:panel", args=[provider.pk])).status_code == 404
     assert client.get(reverse("providers:provider", args=[provider.pk])).status_code == 404
+
+
+def test_adding_a_phn_in_another_scripts_digits_is_refused_in_words_not_a_crash(client, moa, provider):
+    phn = phn_list(1, start=50_100_000)[0]
+    arabic_indic = "9" + "".join(chr(0x0660 + int(d)) for d in phn[1:])
+    response = login(client, moa).post(reverse("registries:panel_add", args=[provider.pk]), {
+        "phn": arabic_indic, "last_name": "Joe", "first_name": "Ming", "date_of_birth": "1990-02-03",
+    })
+    assert response.status_code == 200 and "has 10 digits" in response.content.decode()
+    assert not PanelEntry.objects.exists()

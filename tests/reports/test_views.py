@@ -204,3 +204,107 @@ def test_job_runs_are_shown_to_administrators_only(client, manager, administrato
     html = login(client, administrator).get(DASHBOARD).content.decode()
     assert "Background jobs" in html and "Built 2 division snapshot(s)" in html
     assert Registration.objects.exists() and Provider.objects.exists()
+
+
+# --- what the page says (issue 16, item 18) ---------------------------------------------
+
+def _text(html):
+    """The words a reader sees: no tags, scripts or attribute values."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_period_box_shows_the_period_the_page_reports(client, manager, thompson, snapshots):
+    response = login(client, manager).get(DASHBOARD)
+    html = response.content.decode()
+    weeks = response.context["scope"].weeks
+    assert weeks == 13
+    assert re.search(r'<option value="13" selected>Last 13 weeks</option>', html)
+    assert re.search(r'<option value="week" selected>By week</option>', html)
+    waitlist = next(r for r in response.context["reports"] if r.key == "waitlist")
+    assert len(waitlist.tables[0].rows) == weeks
+
+
+def test_counts_of_providers_and_places_are_shown_exactly(client, manager, thompson, snapshots):
+    response = login(client, manager).get(DASHBOARD, {"division": thompson.pk})
+    reports = {r.key: r for r in response.context["reports"]}
+    capacity = {row[0]: row for row in reports["capacity"].tables[0].rows}
+    assert capacity["Kamloops"][3] == 2  # providers accepting: not "<10"
+    assert capacity["Chase"][4] == 12 and capacity["Chase"][5] == 12  # places declared, open
+    assert capacity["Chase"][1] == "<10"  # people waiting stay suppressed
+    panels = {row[0]: row[1] for row in reports["panels"].tables[1].rows}
+    assert panels["Providers"] == 4 and panels["Providers accepting new patients"] == 3
+    assert panels["Average panel size"] == round(155 / 4)
+    bands = dict(reports["panels"].tables[0].rows)
+    assert bands["0"] == 1 and bands["1–499"] == 3
+    html = response.content.decode()
+    assert "Counts of providers and places are shown exactly" in html
+
+
+def test_a_chart_with_every_figure_withheld_says_so(client, manager, thompson, snapshots):
+    response = login(client, manager).get(DASHBOARD, {"division": thompson.pk, "community": community("Chase").pk})
+    html = response.content.decode()
+    # Chase has fewer than 10 people in every priority group: no wait can be shown.
+    assert 'id="chart-withheld-waits"' in html and 'id="chart-waits"' not in html
+    section = html[html.index('id="report-waits"'):html.index('id="report-capacity"')]
+    assert "No chart for Chase" in _text(section) and "fewer than 10" in _text(section)
+    # A chart with something to draw is drawn.
+    assert 'id="chart-capacity"' in html and 'id="chart-withheld-capacity"' not in html
+
+
+def test_no_code_names_on_the_pages(client, manager, thompson, snapshots):
+    login(client, manager)
+    for url in (DASHBOARD, reverse("reports:forecast")):
+        text = _text(client.get(url, {"division": thompson.pk, "extra": 10}).content.decode())
+        assert not re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", text), url
+    assert "trailing 13 weeks" in text
+
+
+def test_the_printout_carries_the_snapshot_date_and_the_filters(client, manager, thompson, snapshots):
+    login(client, manager)
+    chase = community("Chase")
+    html = client.get(DASHBOARD, {"division": thompson.pk, "community": chase.pk, "weeks": 52, "by": "month"}).content.decode()
+    as_of = snapshots[0].as_of
+    header = _text(html[html.index('id="print-header"'):])
+    header = header[:header.index("Printed")]
+    assert f"snapshot of {as_of:%B} {as_of.day}, {as_of.year}" in header
+    for words in ("Division: Thompson Region Division of Family Practice", "PCN: All PCNs", "Community: Chase",
+                  "Period: Last 52 weeks", "Group by: By month"):
+        assert words in header
+    html = client.get(reverse("reports:forecast"), {"division": thompson.pk, "extra": 40}).content.decode()
+    header = _text(html[html.index('id="print-header"'):])
+    assert f"snapshot of {as_of:%B} {as_of.day}, {as_of.year}" in header
+    assert "Rates from: Last 13 weeks" in header and "Extra places a month: 40" in header
+
+
+@pytest.fixture
+def quiet_division(thompson, today_noon):
+    """A division where nobody joined or left in the last 4 weeks, and 22 did over 13."""
+    from tests.reports.conftest import Seeded, make_registration
+
+    s = Seeded()
+    for i in range(12):
+        make_registration(s, "Kamloops", registered=40 + 2 * i, today_noon=today_noon)
+    for i in range(10):
+        make_registration(s, "Kamloops", status="attached", registered=70 + i, changed=35 + 2 * i, today_noon=today_noon)
+    return services.build_snapshots([thompson.pk])
+
+
+def test_the_forecast_of_a_quiet_whole_division_takes_a_longer_period(client, manager, thompson, quiet_division):
+    html = login(client, manager).get(reverse("reports:forecast"), {"division": thompson.pk, "weeks": 4}).content.decode()
+    text = _text(html)
+    assert "No forecast" not in text
+    assert "Rates are from the last 13 weeks" in text
+    assert "Joined the list in the last 13 weeks 22" in text and "Left the list in the last 13 weeks 10" in text
+    assert ("Clears in about" in text) or ("Does not clear at current rates" in text)
+
+
+def test_a_division_too_small_to_forecast_is_not_told_to_choose_a_larger_area(client, manager, thompson, today_noon):
+    from tests.reports.conftest import Seeded, make_registration
+
+    for i in range(5):
+        make_registration(Seeded(), "Kamloops", registered=3 + i, today_noon=today_noon)
+    services.build_snapshots([thompson.pk])
+    text = _text(login(client, manager).get(reverse("reports:forecast"), {"division": thompson.pk}).content.decode())
+    assert "No forecast for Thompson Region Division of Family Practice" in text
+    assert "larger area" not in text

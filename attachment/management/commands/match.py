@@ -1,7 +1,7 @@
 """``manage.py match --instance INSTANCE.json --out PROPOSALS.json``
 
 Runs the application's matching engine on a file instead of the database, for what-if
-runs, tests and benchmarks (formats: /work/shared/formats/matching.md), and prints what
+runs, tests and benchmarks (the formats: attachment/matching/fileio.py), and prints what
 it did: counts, and seconds spent parsing, matching and writing.
 """
 

@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = "Check a panel file and load its valid rows onto a provider's panel."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV panel file (shared/formats/panel-upload.md)")
+        parser.add_argument("file", help="CSV panel file with a header row: phn, last_name, first_name, "
+                                         "date_of_birth (YYYY-MM-DD); optional gender, postal_code, last_visit")
         parser.add_argument("--provider", required=True, help="the provider's practitioner number")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--check-only", action="store_true", help="report on the file; write nothing")
@@ -81,11 +82,10 @@ class Command(BaseCommand):
         out(f"Bad rows:   {report['rows_bad']}")
         for error in report["errors"]:
             out(f"  line {error['line']}, {error['column'] or 'file'}: {error['reason']}")
-        out(f"Conflicts with other providers' panels: {report['conflict_count']}")
+        out(f"Rows that need a coordinator's review: {report['conflict_count']}")
         for conflict in report["conflicts"]:
-            out(f"  line {conflict['line']}: PHN {conflict['phn']} is on another provider's panel")
+            out(f"  line {conflict['line']}: PHN {conflict['phn']} needs a coordinator's review (not loaded)")
         out(f"Already on this panel: {report['already_on_panel']}")
-        out(f"On the waitlist: {report['on_waitlist']}")
         out(f"Status: {report['status']}; rows loaded: {report['rows_loaded']}")
         for key, value in report.get("load", {}).items():
             out(f"  {key.replace('_', ' ')}: {value}")

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registries', '0005_panel_entry_patient_open_index_only'),
+        ('registries', '0006_panel_identity_conflicts'),
     ]
 
     operations = [
