@@ -12,7 +12,7 @@ from guardian.models import UserObjectPermission
 from attachment.core import access, audit, roles
 from attachment.core.models import AuditEvent, JobRun
 from providers.models import Clinic
-from registries.models import Division
+from registries.models import PCN, Division
 
 
 @admin.register(AuditEvent)
@@ -82,6 +82,11 @@ class UserScopeForm(UserChangeForm):
         widget=FilteredSelectMultiple("clinics", is_stacked=False),
         help_text="Clinics whose profile, hours and staff this clinic lead keeps. Needs the Clinic lead role.",
     )
+    coordinates_care = forms.ModelMultipleChoiceField(
+        PCN.objects.select_related("division"), required=False, label="Coordinates care in",
+        widget=FilteredSelectMultiple("PCNs", is_stacked=False),
+        help_text="Primary care networks whose patients this care coordinator serves. Needs the Care coordinator role.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +113,7 @@ class UserScopeAdmin(UserAdmin):
         (None, {"fields": ["username", "password"]}),
         ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
         ("Roles and scopes", {
-            "fields": ["groups", "coordinates", "reads_reports", "manages_clinics", "acts_for"],
+            "fields": ["groups", "coordinates", "reads_reports", "manages_clinics", "coordinates_care", "acts_for"],
             "description": "Roles are groups; a scope says where a role applies. Every change is audited.",
         }),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "user_permissions"]}),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "providers",
     "patients",
     "reports",
+    "care",
 ]
 
 MIDDLEWARE = [

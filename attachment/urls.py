@@ -17,4 +17,5 @@ urlpatterns = [
     path("matching/", include("attachment.workflow.urls")),
     path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),
+    path("care/", include("care.urls")),
 ]

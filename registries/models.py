@@ -45,6 +45,7 @@ class PCN(models.Model):
         ordering = ["name"]
         verbose_name = "PCN"
         verbose_name_plural = "PCNs"
+        permissions = [("coordinate_care_in_pcn", "Coordinate the care of patients on this PCN's panels")]
 
     def __str__(self):
         return self.name

@@ -27,6 +27,12 @@ def _reference_data(request):
 
         load(HealthAuthority, Division, PCN, Community)
         roles.ensure_groups()
+    from care.models import Programme
+
+    if not Programme.objects.exists():
+        from care.programmes import load as load_programmes
+
+        load_programmes(Programme)
 
 
 @pytest.fixture(autouse=True)

@@ -189,3 +189,114 @@ def clinic_offer(user, pk) -> Offer:
         clinic_offers(user).filter(pk=pk).select_related("registration", "provider", "clinic"),
         "No such offer in your scope.",
     )
+
+
+# --- care coordination (care/) --------------------------------------------------------
+# A care coordinator's scope is their PCNs (`coordinate_care_in_pcn` on a PCN): the
+# patients with an open panel entry with a provider who works at a clinic in one of
+# them (clinic.community.pcn). Providers and their delegates see their own panels'
+# patients. When a patient leaves the panel they leave the scope; their care history
+# stays in the database, unreachable until they are back on a panel in scope.
+
+
+def care_pcns(user):
+    """The PCNs whose patients the user coordinates care for."""
+    from registries.models import PCN
+
+    if not roles.has_role(user, roles.CARE_COORDINATOR):
+        return PCN.objects.none()
+    return get_objects_for_user(user, "registries.coordinate_care_in_pcn", klass=PCN, accept_global_perms=False)
+
+
+def pcn_providers(pcns):
+    """Providers who work at a clinic in one of `pcns`."""
+    return Provider.objects.filter(clinics__community__pcn__in=pcns)
+
+
+def _care_provider_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    ids = set(acting_providers(user).values_list("pk", flat=True))
+    pcns = care_pcns(user)
+    if pcns.exists():
+        ids |= set(pcn_providers(pcns).values_list("pk", flat=True))
+    return ids
+
+
+def _on_open_panel_of(provider_ids):
+    from patients.models import Patient
+    from registries.models import PanelEntry
+
+    # Served by panel_by_provider (provider_id, ended_at): a PCN's panels, never the province's.
+    return Patient.objects.filter(
+        pk__in=PanelEntry.objects.filter(provider_id__in=provider_ids, ended_at__isnull=True).values("patient_id")
+    )
+
+
+def care_patients(user):
+    """Patients whose care record the user may see: on an open panel in their PCNs (care
+    coordinators) or of a provider they act for (providers, delegated MOAs); nothing else."""
+    return _on_open_panel_of(_care_provider_ids(user))
+
+
+def care_profile_patients(user):
+    """Patients whose care profile (diagnoses, deficits, complexity) the user records:
+    those on the open panel of a provider they are or act for."""
+    if not user.is_authenticated:
+        return _on_open_panel_of(set())
+    return _on_open_panel_of(set(acting_providers(user).values_list("pk", flat=True)))
+
+
+def care_enrolments(user):
+    from care.models import Enrolment
+
+    return Enrolment.objects.filter(patient__in=care_patients(user))
+
+
+def care_tasks(user):
+    """Tasks about patients in scope, those in the queues of the user's PCNs, and the user's own."""
+    from care.models import Task
+
+    return Task.objects.filter(
+        Q(patient__in=care_patients(user)) | Q(patient__isnull=True, pcn__in=care_pcns(user))
+        | Q(patient__isnull=True, assigned_to=user)
+    )
+
+
+def pcns_of_patient(patient):
+    """The PCNs of the clinics where the patient's current provider works."""
+    from registries.models import PCN, PanelEntry
+
+    providers = PanelEntry.objects.filter(patient=patient, ended_at__isnull=True).values("provider_id")
+    return PCN.objects.filter(communities__clinics__providers__in=providers).distinct()
+
+
+def care_colleagues(user):
+    """Care coordinators who share one of the user's PCNs: who a task may be given to."""
+    from django.contrib.auth import get_user_model
+    from guardian.models import UserObjectPermission
+
+    from registries.models import PCN
+
+    pcn_ids = [str(pk) for pk in care_pcns(user).values_list("pk", flat=True)]
+    holders = UserObjectPermission.objects.filter(
+        permission__codename="coordinate_care_in_pcn", permission__content_type__app_label="registries",
+        content_type__model=PCN._meta.model_name, object_pk__in=pcn_ids,
+    ).values("user_id")
+    return get_user_model().objects.filter(pk__in=holders, groups__name=roles.CARE_COORDINATOR, is_active=True)
+
+
+def care_patient_to_read(user, pk):
+    return _one(care_patients(user).filter(pk=pk), "No such patient in your scope.")
+
+
+def care_patient_to_profile(user, pk):
+    return _one(care_profile_patients(user).filter(pk=pk), "No such patient on a panel you act for.")
+
+
+def enrolment_to_act_for(user, pk):
+    return _one(care_enrolments(user).filter(pk=pk).select_related("patient", "programme"), "No such enrolment in your scope.")
+
+
+def task_to_act_for(user, pk):
+    return _one(care_tasks(user).filter(pk=pk).select_related("patient", "pcn", "assigned_to"), "No such task in your scope.")

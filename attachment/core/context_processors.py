@@ -10,4 +10,5 @@ def roles(request):
         "is_moa": bool(names & {role_defs.MOA, role_defs.PROVIDER, role_defs.CLINIC_LEAD}),
         "is_manager": role_defs.MANAGER in names,
         "is_administrator": role_defs.ADMINISTRATOR in names,
+        "is_care_coordinator": role_defs.CARE_COORDINATOR in names,
     }

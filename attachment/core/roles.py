@@ -5,7 +5,8 @@ What a scope lets a user see is answered in `attachment.core.access`.
 A coordinator's scope is the divisions they hold `coordinate_division` on; a division
 manager's, those they hold `view_division_reports` on; an MOA's, the providers who
 delegated to them (`act_for_provider`, granted when a delegation becomes active and
-removed the moment it ends); a clinic lead's, clinics with `manage_clinic`.
+removed the moment it ends); a clinic lead's, clinics with `manage_clinic`; a care
+coordinator's, the PCNs they hold `coordinate_care_in_pcn` on.
 """
 
 from collections.abc import Callable
@@ -27,7 +28,8 @@ MANAGER = "Division manager"
 CLINIC_LEAD = "Clinic lead"
 PROVIDER = "Provider"
 ADMINISTRATOR = "Administrator"
-ALL_ROLES = [COORDINATOR, MOA, MANAGER, CLINIC_LEAD, PROVIDER, ADMINISTRATOR]
+CARE_COORDINATOR = "Care coordinator"
+ALL_ROLES = [COORDINATOR, MOA, MANAGER, CLINIC_LEAD, PROVIDER, ADMINISTRATOR, CARE_COORDINATOR]
 # The roles that work on the clinic side (their scope: the providers they act for).
 CLINIC_ROLES = (MOA, PROVIDER, CLINIC_LEAD)
 
@@ -35,6 +37,7 @@ CLINIC_ROLES = (MOA, PROVIDER, CLINIC_LEAD)
 WORKSPACES = [
     (ADMINISTRATOR, "admin:index"),
     (COORDINATOR, "patients:waitlist"),
+    (CARE_COORDINATOR, "care:caseload"),
     (MANAGER, "reports:dashboard"),
     (MOA, "providers:workspace"),
     (PROVIDER, "providers:workspace"),
@@ -106,6 +109,16 @@ def revoke_provider(user, provider):
     remove_perm("providers.act_for_provider", user, provider)
 
 
+def grant_pcn(user, pcn):
+    """Make `user` a care coordinator of `pcn` (one of possibly several PCNs)."""
+    add_role(user, CARE_COORDINATOR)
+    assign_perm("registries.coordinate_care_in_pcn", user, pcn)
+
+
+def revoke_pcn(user, pcn):
+    remove_perm("registries.coordinate_care_in_pcn", user, pcn)
+
+
 def revoke_division(user, division, *, coordinator=False, manager=False):
     if coordinator:
         remove_perm("registries.coordinate_division", user, division)
@@ -120,7 +133,6 @@ def grant_clinic(user, clinic):
 
 def revoke_clinic(user, clinic):
     remove_perm("providers.manage_clinic", user, clinic)
-
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,8 @@ ASSIGNABLE_SCOPES = {
     ),
     "manages_clinics": Scope("manages", "providers.manage_clinic", "providers.Clinic", CLINIC_LEAD,
                              grant_clinic, revoke_clinic),
+    "coordinates_care": Scope("coordinates care in", "registries.coordinate_care_in_pcn", "registries.PCN",
+                              CARE_COORDINATOR, grant_pcn, revoke_pcn),
 }
 
 

@@ -559,7 +559,10 @@ def _demo_users(report):
         doctor = user("provider", clinic_providers[0].first_name, clinic_providers[0].last_name)
         roles.add_role(doctor, roles.PROVIDER)
         Provider.objects.filter(pk=clinic_providers[0].pk).update(user=doctor)
-    report.counts["demo users"] = 6
+    # Care coordination for the PCN of the demo clinic (Kamloops PCN).
+    care_coordinator = user("care-coordinator", "Cam", "Carer")
+    roles.grant_pcn(care_coordinator, kamloops.pcn)
+    report.counts["demo users"] = 7
 
 
 DEMO_PROVIDERS = [
@@ -619,4 +622,5 @@ DEMO_LOGINS = [
     ("Provider", "provider"),
     ("Clinic lead", "clinic-lead"),
     ("Administrator", "admin"),
+    ("Care coordinator", "care-coordinator"),
 ]

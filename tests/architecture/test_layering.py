@@ -2,7 +2,8 @@
 
 - the core (attachment/core) imports no app's services, selectors, views, forms or tasks;
 - registries' base (geography, PHN, vocabularies, models) imports no other app;
-- the matching engine (attachment/matching, but for its DB glue) imports no Django at all;
+- the matching engine (attachment/matching, but for its DB glue) and the care risk rule
+  (care/risk.py) import no Django at all;
 - nothing imports the project's urls or views but the project itself.
 Imports inside functions count too: a rule is about what a module needs, not when.
 """
@@ -11,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("attachment", "patients", "providers", "registries", "reports")
+APPS = ("attachment", "patients", "providers", "registries", "reports", "care")
 UPPER_LAYERS = ("services", "selectors", "views", "forms", "tasks", "urls")
 
 
@@ -54,7 +55,7 @@ def test_the_core_imports_no_services_selectors_views_forms_or_tasks():
 def test_registries_base_imports_no_other_app():
     base = [p for p in modules("registries") if "panels" not in p.relative_to(ROOT / "registries").parts
             and "management" not in p.parts]
-    other_apps = {"attachment", "patients", "providers", "reports"}
+    other_apps = {"attachment", "patients", "providers", "reports", "care"}
     assert base, "registries has modules"
     assert violations(base, lambda name: name.split(".")[0] in other_apps) == []
 
@@ -63,6 +64,11 @@ def test_the_matching_engine_imports_no_django():
     engine = [p for p in modules("attachment/matching") if p.name != "db.py"]
     assert violations(engine, lambda name: name.split(".")[0] in ("django", "celery") or
                       (name.startswith("attachment") and not name.startswith("attachment.matching"))) == []
+
+
+def test_the_care_risk_rule_imports_no_django():
+    assert violations([ROOT / "care" / "risk.py"], lambda name: name.split(".")[0] in ("django", "celery")
+                      or name.split(".")[0] in APPS and name != "care.risk") == []
 
 
 def test_only_the_project_imports_its_urls_and_views():

@@ -48,7 +48,8 @@ def login_in_browser(page, live_server, username, password="correct-horse-batter
 
 # The axe-core rules the pages are held to (axe-playwright-python ships axe-core).
 AXE_RULES = ["scrollable-region-focusable", "empty-table-header", "duplicate-id-aria", "label", "button-name",
-             "link-name", "th-has-data-cells", "aria-valid-attr-value"]
+             "link-name", "th-has-data-cells", "aria-valid-attr-value",
+             "html-has-lang", "image-alt", "duplicate-id", "color-contrast", "heading-order", "list", "region"]
 
 
 def axe_violations(page, rules=AXE_RULES) -> list[str]:
@@ -60,3 +61,37 @@ def axe_violations(page, rules=AXE_RULES) -> list[str]:
         f"{v['id']}: " + "; ".join(" ".join(node["target"]) for node in v["nodes"])
         for v in results.response["violations"]
     ]
+
+
+# What every page must satisfy, checked in the browser on the rendered page: the language is
+# declared, one h1, every visible form control has an accessible name (a <label for>, a
+# wrapping label, aria-label or aria-labelledby), every link and button has words, every
+# image an alt, every table header a scope, and ids are unique (labels point at one control).
+_A11Y_JS = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push("html has no lang");
+  const h1s = document.querySelectorAll("h1");
+  if (h1s.length !== 1) problems.push(`${h1s.length} h1 elements`);
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    if (el.type === "hidden" || !visible(el)) continue;
+    const named = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.closest("label")
+      || (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`));
+    if (!named) problems.push(`unlabelled ${el.tagName.toLowerCase()} name=${el.name}`);
+  }
+  for (const el of document.querySelectorAll("a[href], button")) {
+    if (visible(el) && !(el.innerText.trim() || el.getAttribute("aria-label"))) problems.push(`nameless ${el.outerHTML.slice(0, 80)}`);
+  }
+  for (const img of document.querySelectorAll("img")) if (!img.hasAttribute("alt")) problems.push(`img without alt ${img.src}`);
+  for (const th of document.querySelectorAll("thead th")) if (!th.getAttribute("scope")) problems.push(`th without scope: ${th.innerText}`);
+  const ids = {};
+  for (const el of document.querySelectorAll("[id]")) ids[el.id] = (ids[el.id] || 0) + 1;
+  for (const [id, n] of Object.entries(ids)) if (n > 1) problems.push(`id ${id} used ${n} times`);
+  return problems;
+}"""
+
+
+def assert_accessible(page):
+    """The page as it stands passes axe's rules and the structural checks above."""
+    problems = page.evaluate(_A11Y_JS) + axe_violations(page)
+    assert problems == [], f"{page.url}: {problems}"

@@ -156,3 +156,16 @@ def test_victoria_is_not_given_by_giving_thompson(client, administrator, new_coo
     client.post(change_url(new_coordinator), form_post(client, new_coordinator, coordinates=[thompson]))
     login(client, new_coordinator)
     assert client.get(reverse("patients:registration", args=[victoria.pk])).status_code == 404
+
+
+def test_an_admin_gives_a_care_coordinator_a_pcn(client, administrator, kamloops):
+    from registries.models import PCN
+
+    user = UserFactory(username="new-care-coordinator")
+    roles.add_role(user, roles.CARE_COORDINATOR)
+    pcn = PCN.objects.get(pk=kamloops.pcn_id)
+    login(client, administrator)
+    response = client.post(change_url(user), form_post(client, user, coordinates_care=[pcn]))
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert list(access.care_pcns(user)) == [pcn]
+    assert AuditEvent.objects.filter(object_id=str(user.pk), summary__contains=pcn.name).exists()

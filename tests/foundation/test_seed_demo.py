@@ -73,7 +73,7 @@ def test_reference_codes_are_unique_and_unambiguous(seeded):
 def test_demo_users_reach_their_workspaces(seeded, client):
     from django.contrib.auth import get_user_model
 
-    for username in ["coordinator", "moa", "manager", "admin", "provider", "clinic-lead"]:
+    for username in ["coordinator", "moa", "manager", "admin", "provider", "clinic-lead", "care-coordinator"]:
         user = get_user_model().objects.get(username=username)
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         response = client.get("/", follow=True)

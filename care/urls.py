@@ -1,0 +1,24 @@
+from django.urls import path
+
+from care import views
+
+app_name = "care"
+
+urlpatterns = [
+    path("", views.caseload, name="caseload"),
+    path("find/", views.find, name="find"),
+    path("candidates/", views.candidates, name="candidates"),
+    path("worklist/", views.worklist, name="worklist"),
+    path("patients/<int:pk>/", views.patient, name="patient"),
+    path("patients/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("patients/<int:pk>/contact/", views.contact, name="contact"),
+    path("patients/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
+    path("patients/<int:pk>/plan/compare/", views.plan_compare, name="plan_compare"),
+    path("patients/<int:pk>/plan/<int:number>/", views.plan_version, name="plan_version"),
+    path("patients/<int:pk>/tasks/new/", views.task_new, name="task_new"),
+    path("patients/<int:pk>/profile/", views.profile, name="profile"),
+    path("enrolments/<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("enrolments/<int:pk>/need-level/", views.need_level, name="need_level"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("tasks/<int:pk>/assign/", views.task_assign, name="task_assign"),
+]
