@@ -23,7 +23,7 @@ PANEL_READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
 @roles.role_required(*PANEL_READERS)
 def panel(request, provider_pk):
     """A provider's open panel: theirs and their delegates' to work, their division's coordinators' to read."""
-    provider = access.provider_to_read(request.user, provider_pk)
+    provider = access.panel_to_read(request.user, provider_pk)
     q = request.GET.get("q", "").strip()
     rows, next_cursor = selectors.panel_page(provider, q=q, after=request.GET.get("after"))
     audit.record(
