@@ -186,6 +186,8 @@ ATTACH_REMINDER_INTERVAL_DAYS = int(os.environ.get("ATTACH_REMINDER_INTERVAL_DAY
 ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND = int(os.environ.get("ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND", "3"))
 ATTACH_SMALL_CELL = 10  # aggregate counts from 1 to ATTACH_SMALL_CELL-1 are suppressed
 ATTACH_LOOKUP_RATE = os.environ.get("ATTACH_LOOKUP_RATE", "5/15m")
+# Every answer of a public look-up takes at least this long, right or wrong, so timing tells nothing.
+ATTACH_LOOKUP_MIN_SECONDS = float(os.environ.get("ATTACH_LOOKUP_MIN_SECONDS", "0.25"))
 # The public site's address: every link in an email or letter is absolute from it.
 ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('ATTACH_PORT', '8000')}")
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
