@@ -134,6 +134,8 @@ def register_done(request):
     registration = Registration.objects.filter(pk=pk).select_related("community").first() if pk else None
     if registration is None:
         return redirect("patients:register")
+    audit.record(user=None, action="view", obj=registration, actor=request.actor,
+                 summary="Registration confirmation page")
     response = render(request, "patients/register_done.html", {"registration": registration})
     # The browser that registered is the household's: its own look-ups are never locked by a stranger's.
     return lookup.remember_household(request, response, registration.reference_code)
