@@ -28,4 +28,5 @@ ENV MEDIA_ROOT=/data/media
 USER attach
 
 EXPOSE 8000
+# gunicorn believes X-Forwarded-Proto only from FORWARDED_ALLOW_IPS (default 127.0.0.1): set it to the proxy.
 CMD ["gunicorn", "attachment.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "attachment.core.middleware.PrivacyHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "attachment.core.middleware.ActorMiddleware",
     "attachment.core.middleware.RequireStaffMFAMiddleware",
@@ -221,6 +223,8 @@ ATTACH_LOOKUP_RATE = os.environ.get("ATTACH_LOOKUP_RATE", "5/15m")
 ATTACH_REGISTER_RATE = os.environ.get("ATTACH_REGISTER_RATE", "20/h")
 # Panel checks of PHNs (uploads and single additions) per staff user.
 ATTACH_PANEL_CHECK_RATE = os.environ.get("ATTACH_PANEL_CHECK_RATE", "60/h")
+# Every answer of a public look-up takes at least this long, right or wrong, so timing tells nothing.
+ATTACH_LOOKUP_MIN_SECONDS = float(os.environ.get("ATTACH_LOOKUP_MIN_SECONDS", "0.25"))
 # The public site's address: every link in an email or letter is absolute from it.
 ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('ATTACH_PORT', '8000')}")
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
@@ -240,6 +244,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
+# Every script and style is ours, from static/ (htmx and Chart.js vendored): nothing inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"], "base-uri": ["'self'"], "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from attachment.core.admin import AuditedAdmin
 from patients.models import ContactNote, Patient, Registration, RegistrationStatusChange
 
 
@@ -23,7 +24,7 @@ class ContactNoteInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["reference_code", "community", "status", "effective_priority", "registered_at", "household_size"]
     list_filter = ["status", "division"]
     search_fields = ["reference_code"]
@@ -34,7 +35,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["phn", "last_name", "first_name", "date_of_birth"]
     search_fields = ["=phn", "last_name"]
     raw_id_fields = ["registration"]

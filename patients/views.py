@@ -16,7 +16,7 @@ from django_ratelimit.core import get_usage
 
 from attachment.core import access, audit, errors, roles
 from attachment.core.http import client_address
-from patients import identity, selectors, services
+from patients import identity, lookup, selectors, services
 from patients.forms import (
     ContactNoteForm,
     HouseholdEditForm,
@@ -32,7 +32,6 @@ from patients.forms import (
     WaitlistFilterForm,
     WithdrawForm,
 )
-from patients.lookup import normalize_code, verify
 from patients.models import IdentityConflict, Registration
 from patients.priority import compute_priority
 from registries.models import Community
@@ -157,7 +156,11 @@ def register_done(request):
     registration = Registration.objects.filter(pk=pk).select_related("community").first() if pk else None
     if registration is None:
         return redirect("patients:register")
-    return render(request, "patients/register_done.html", {"registration": registration})
+    audit.record(user=None, action="view", obj=registration, actor=request.actor,
+                 summary="Registration confirmation page")
+    response = render(request, "patients/register_done.html", {"registration": registration})
+    # The browser that registered is the household's: its own look-ups are never locked by a stranger's.
+    return lookup.remember_household(request, response, registration.reference_code)
 
 
 # --- public: status lookup ------------------------------------------------------------
@@ -169,24 +172,6 @@ PLAIN_STATUS = {
     Registration.Status.WITHDRAWN: "This registration is no longer on the waitlist.",
     Registration.Status.INELIGIBLE: "This registration is no longer on the waitlist.",
 }
-
-
-def _code_key(group, request):
-    return "code:" + normalize_code(request.POST.get("reference_code", ""))
-
-
-def _usage(request, key, increment):
-    return get_usage(request, group="patients.status_lookup", key=key, rate=settings.ATTACH_LOOKUP_RATE,
-                     method="POST", increment=increment)
-
-
-def _refused(request):
-    # Refused when either this address or this code has used up its failures in the window.
-    for key in ("ip", _code_key):
-        usage = _usage(request, key, increment=False)
-        if usage and usage["count"] >= usage["limit"]:
-            return usage
-    return None
 
 
 def waited(since, now=None) -> str:
@@ -201,32 +186,32 @@ def waited(since, now=None) -> str:
     return f"about {days // 365} years"
 
 
+@lookup.padded
 def status_lookup(request):
     """Public status lookup (no login): the status in plain words and how long it has waited."""
-    answer, refused, failed = None, None, False
+    answer, refused, failed, registration = None, False, False, None
     form = StatusLookupForm(request.POST or None)
-    if request.method == "POST":
-        refused = _refused(request)
-        if refused is None and form.is_valid():
-            registration = verify(form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
-            if registration is None:
-                failed = True
-                _usage(request, "ip", increment=True)
-                _usage(request, _code_key, increment=True)
-            else:
-                audit.record(user=None, action="view", obj=registration, actor=request.actor,
-                             summary="Public status lookup")
-                answer = {
-                    "status": PLAIN_STATUS[registration.status],
-                    "waited": waited(registration.registered_at),
-                    "since": registration.registered_at,
-                }
-        if failed or refused:
+    if request.method == "POST" and form.is_valid():
+        result = lookup.attempt(request, form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
+        refused, registration = result.refused, result.registration
+        failed = not refused and registration is None
+        if registration is not None:
+            audit.record(user=None, action="view", obj=registration, actor=request.actor,
+                         summary="Public status lookup")
+            answer = {
+                "status": PLAIN_STATUS[registration.status],
+                "waited": waited(registration.registered_at),
+                "since": registration.registered_at,
+            }
+        else:
             # The same blank form whichever part was wrong: nothing echoes what was typed.
             form = StatusLookupForm()
     status = 429 if refused else 200
-    return render(request, "patients/status.html",
-                  {"form": form, "answer": answer, "failed": failed, "refused": refused}, status=status)
+    response = render(request, "patients/status.html",
+                      {"form": form, "answer": answer, "failed": failed, "refused": refused}, status=status)
+    if registration is not None:
+        lookup.remember_household(request, response, registration.reference_code)
+    return response
 
 
 # --- coordinators -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from attachment.core.admin import AuditedAdmin
 from registries.models import (
     PCN,
     Community,
@@ -38,7 +39,7 @@ class CommunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(PanelEntry)
-class PanelEntryAdmin(admin.ModelAdmin):
+class PanelEntryAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["patient", "provider", "since", "source", "ended_at"]
     list_filter = ["source"]
     raw_id_fields = ["patient", "provider", "created_by"]
@@ -47,7 +48,7 @@ class PanelEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(PanelUpload)
-class PanelUploadAdmin(admin.ModelAdmin):
+class PanelUploadAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["file_name", "provider", "status", "rows_read", "rows_valid", "rows_loaded", "created_at"]
     list_filter = ["status"]
     raw_id_fields = ["provider", "uploaded_by", "load_requested_by"]
@@ -56,14 +57,14 @@ class PanelUploadAdmin(admin.ModelAdmin):
 
 
 @admin.register(PanelConflict)
-class PanelConflictAdmin(admin.ModelAdmin):
+class PanelConflictAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["patient", "claiming_provider", "existing_entry", "created_at", "resolution", "resolved_at"]
     list_filter = ["resolution"]
     raw_id_fields = ["patient", "existing_entry", "claiming_provider", "upload", "resolved_by"]
 
 
 @admin.register(WaitlistFlag)
-class WaitlistFlagAdmin(admin.ModelAdmin):
+class WaitlistFlagAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["patient", "registration", "provider", "division", "created_at", "resolved_at"]
     list_filter = ["division"]
     raw_id_fields = ["patient", "registration", "provider", "upload", "resolved_by"]

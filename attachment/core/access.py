@@ -79,6 +79,17 @@ def readable_providers(user):
     return Provider.objects.filter(pk__in=ids)
 
 
+def panel_readable_providers(user):
+    """Providers whose panel (names, PHNs, dates of birth) the user may read: those they act
+    for, and those in a coordinator's divisions. A clinic lead reads the clinic's provider
+    profiles but not their panels, unless a provider delegated to them."""
+    ids = set(acting_providers(user).values_list("pk", flat=True))
+    divisions = coordinator_divisions(user)
+    if divisions.exists():
+        ids |= set(providers_in_divisions(divisions).values_list("pk", flat=True))
+    return Provider.objects.filter(pk__in=ids)
+
+
 def readable_clinics(user):
     """Clinics a person may read: coordinators (their divisions), staff and leads (their clinics), providers (theirs)."""
     q = Q(memberships__user=user) | Q(providers__in=acting_providers(user))
@@ -141,6 +152,11 @@ def provider_to_act_for(user, pk) -> Provider:
 
 def provider_to_read(user, pk) -> Provider:
     return _one(readable_providers(user).filter(pk=pk), "No such provider in your scope.")
+
+
+def panel_to_read(user, pk) -> Provider:
+    """The provider whose panel the user may read, or 404."""
+    return _one(panel_readable_providers(user).filter(pk=pk), "No such provider in your scope.")
 
 
 def clinic_to_read(user, pk) -> Clinic:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from attachment.core.audit import Actor
 from attachment.core.roles import is_staff_role
@@ -42,3 +43,30 @@ class ActorMiddleware:
     def __call__(self, request):
         request.actor = Actor.from_request(request)
         return self.get_response(request)
+
+
+# Public pages that take or answer with a person's details.
+_PUBLIC_PERSONAL_PREFIXES = ("/register/", "/status/", "/offer/")
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()" for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "usb", "xr-spatial-tracking",
+    )
+)
+
+
+class PrivacyHeadersMiddleware:
+    """No browser or proxy keeps a page a signed-in person saw, or a public look-up's
+    answer (a shared computer's back button would show it to the next person); and the
+    pages may use no camera, microphone, location or the like."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith(_PUBLIC_PERSONAL_PREFIXES):
+            add_never_cache_headers(response)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

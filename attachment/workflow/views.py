@@ -7,13 +7,11 @@ The public: the household's own answer to an offer, by reference code and date o
 
 import time
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import get_usage
 
 from attachment.core import access, audit, errors, roles
 from attachment.core.errors import DomainError
@@ -29,6 +27,8 @@ from attachment.workflow.forms import (
     WithdrawForm,
 )
 from attachment.workflow.models import Offer
+from patients import lookup
+from patients.models import Registration
 
 PAGE_SIZE = 50
 
@@ -311,30 +311,8 @@ def inbox_offer(request, pk):
 
 # --- the public: the household answers --------------------------------------------------------
 
-LOOKUP_GROUP = "workflow.offer_lookup"
 VERIFIED_SESSION_KEY = "attach_offer_verified"
 VERIFIED_SECONDS = 15 * 60
-# Every verification takes at least this long, found or not, so timing tells nothing.
-MIN_VERIFY_SECONDS = 0.25
-
-
-def _code_key(group, request):
-    from patients.lookup import normalize_code
-
-    return "code:" + normalize_code(request.POST.get("reference_code", ""))
-
-
-def _usage(request, key, increment):
-    return get_usage(request, group=LOOKUP_GROUP, key=key, rate=settings.ATTACH_LOOKUP_RATE,
-                     method="POST", increment=increment)
-
-
-def _refused(request):
-    for key in ("ip", _code_key):
-        usage = _usage(request, key, increment=False)
-        if usage and usage["count"] >= usage["limit"]:
-            return True
-    return False
 
 
 def _verified_code(request):
@@ -344,40 +322,36 @@ def _verified_code(request):
     return None
 
 
+@lookup.padded
 def respond(request, reference):
     """/offer/<reference>/: verify with the reference code and a date of birth, then answer."""
-    from patients.lookup import normalize_code, verify
-    from patients.models import Registration
-
-    reference = normalize_code(reference)
+    reference = lookup.normalize_code(reference)
     verified = _verified_code(request) == reference
     if not verified:
         form = OfferLookupForm(request.POST or None, initial={"reference_code": reference})
-        refused = False
-        if request.method == "POST":
-            started = time.monotonic()
-            if _refused(request):
-                refused = True
-            elif form.is_valid():
-                registration = verify(form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
-                if registration is not None and registration.reference_code == reference:
-                    request.session[VERIFIED_SESSION_KEY] = {"code": reference, "until": time.time() + VERIFIED_SECONDS}
-                    audit.record(user=None, action="view", obj=registration, actor=request.actor,
-                                 summary="Household opened its offer page")
-                    _pad(started)
-                    return redirect("offer:respond", reference=reference)
-                _usage(request, "ip", increment=True)
-                _usage(request, _code_key, increment=True)
-                form.add_error(None, "We could not find an offer for that reference code and date of birth. "
-                                     "Check both and try again.")
-            _pad(started)
+        refused = failed = False
+        if request.method == "POST" and form.is_valid():
+            result = lookup.attempt(request, form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"],
+                                    only_code=reference)
+            if result.verified:
+                request.session[VERIFIED_SESSION_KEY] = {"code": reference, "until": time.time() + VERIFIED_SECONDS}
+                audit.record(user=None, action="view", obj=result.registration, actor=request.actor,
+                             summary="Household verified for its offer page")
+                response = redirect("offer:respond", reference=reference)
+                return lookup.remember_household(request, response, reference)
+            refused, failed = result.refused, not result.refused
+            # A fresh form whichever part was wrong: nothing echoes what was typed.
+            form = OfferLookupForm(initial={"reference_code": reference})
         status = 429 if refused else 200
         return render(request, "workflow/respond_lookup.html",
-                      {"form": form, "reference": reference, "refused": refused,
+                      {"form": form, "reference": reference, "refused": refused, "failed": failed,
                        "show_errors": request.method == "POST"}, status=status)
 
     registration = Registration.objects.get(reference_code=reference)
     offer = selectors.open_offer_for_registration(registration)
+    if request.method == "GET":
+        audit.record(user=None, action="view", obj=offer or registration, actor=request.actor,
+                     summary="Household viewed its offer" if offer else "Household viewed its offer page: no open offer")
     form = PatientAnswerForm(request.POST or None)
     if request.method == "POST" and offer is not None and form.is_valid():
         try:
@@ -399,10 +373,3 @@ def respond(request, reference):
 
 def respond_done(request):
     return render(request, "workflow/respond_done.html")
-
-
-def _pad(started):
-    spent = time.monotonic() - started
-    if spent < MIN_VERIFY_SECONDS:
-        time.sleep(MIN_VERIFY_SECONDS - spent)
-

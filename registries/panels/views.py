@@ -25,7 +25,7 @@ PANEL_READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
 @roles.role_required(*PANEL_READERS)
 def panel(request, provider_pk):
     """A provider's open panel: theirs and their delegates' to work, their division's coordinators' to read."""
-    provider = access.provider_to_read(request.user, provider_pk)
+    provider = access.panel_to_read(request.user, provider_pk)
     q = request.GET.get("q", "").strip()
     rows, next_cursor = selectors.panel_page(provider, q=q, after=request.GET.get("after"))
     audit.record(
@@ -100,6 +100,8 @@ def panel_remove(request, entry_pk):
         else:
             messages.success(request, f"{entry.patient} has left the panel. The entry is kept with the reason.")
             return redirect("registries:panel", provider_pk=provider.pk)
+    audit.record(user=request.user, action="view", obj=entry, actor=request.actor,
+                 summary=f"Panel entry of {provider} opened for removal")
     return render(request, "registries/panel_remove.html", {"provider": provider, "entry": entry, "form": form})
 
 
@@ -122,6 +124,9 @@ def upload_new(request, provider_pk):
 @roles.role_required(*roles.CLINIC_ROLES)
 def upload_detail(request, pk):
     upload = access.upload_to_act_for(request.user, pk)
+    # The report lists PHNs of the file's rows (conflicts) and its bad rows.
+    audit.record(user=request.user, action="view", obj=upload, actor=request.actor,
+                 summary=f"Panel upload report of {upload.provider}")
     return render(request, "registries/upload_detail.html", {
         "upload": upload, "provider": upload.provider, "report": upload.report,
         "progress": uploads.get_progress(upload.pk), "restarted": uploads.load_restarted(upload),

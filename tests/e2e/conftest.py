@@ -95,3 +95,51 @@ def assert_accessible(page):
     """The page as it stands passes axe's rules and the structural checks above."""
     problems = page.evaluate(_A11Y_JS) + axe_violations(page)
     assert problems == [], f"{page.url}: {problems}"
+
+
+# --- no journey may break the Content-Security-Policy ------------------------------------
+
+# Injected by Playwright (not subject to the page's CSP): every violation is also logged,
+# whatever Chromium itself chooses to print.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+class _CSPWatch:
+    def __init__(self):
+        self.violations = []
+
+    def watch(self, context):
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message):
+        if message.type == "error" and ("Content Security Policy" in message.text or "CSP violation" in message.text):
+            self.violations.append(message.text)
+
+
+@pytest.fixture
+def csp_watch():
+    watch = _CSPWatch()
+    yield watch
+    assert not watch.violations, "the page broke its Content-Security-Policy:\n" + "\n".join(watch.violations)
+
+
+@pytest.fixture
+def context(context, csp_watch):
+    return csp_watch.watch(context)
+
+
+@pytest.fixture(autouse=True)
+def _watch_every_new_context(request, csp_watch, monkeypatch):
+    """Journeys that open their own contexts (one per role) are watched too."""
+    if "browser" not in request.fixturenames:
+        return
+    browser = request.getfixturevalue("browser")
+    new_context = browser.new_context
+    monkeypatch.setattr(browser, "new_context", lambda *args, **kwargs: csp_watch.watch(new_context(*args, **kwargs)))

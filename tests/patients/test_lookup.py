@@ -106,9 +106,9 @@ def test_failures_for_one_code_are_refused_from_any_address(client, settings):
     settings.ATTACH_LOOKUP_RATE = "3/15m"
     registration = household(1)
     for i in range(3):
-        client.defaults["REMOTE_ADDR"] = f"192.0.2.{uuid.uuid4().int % 200 + i}"
+        client.defaults["REMOTE_ADDR"] = f"172.{16 + i}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
         assert lookup(client, registration.reference_code, datetime.date(2001, 1, i + 1)).status_code == 200
-    client.defaults["REMOTE_ADDR"] = f"198.51.100.{uuid.uuid4().int % 250}"
+    client.defaults["REMOTE_ADDR"] = f"198.51.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     assert lookup(client, registration.reference_code, DOB).status_code == 429
 
 

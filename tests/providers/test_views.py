@@ -1,11 +1,14 @@
 """Clinic pages: who may see and do what. An MOA's scope is exactly the providers who delegated to them."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from attachment.core import roles
 from attachment.core.models import AuditEvent
 from providers.models import CapacityDeclaration, Delegation
+from registries.models import PanelEntry
 from tests.conftest import login
 from tests.factories import ClinicFactory, ProviderFactory, UserFactory
 
@@ -122,3 +125,24 @@ def test_capacity_page_renders_a_declaration_nobody_is_recorded_for(client, moa,
     response = login(client, moa).get(reverse("providers:capacity", args=[provider.pk]))
     assert response.status_code == 200
     assert "<td>—</td>" in response.content.decode()
+
+
+def test_a_clinic_lead_reads_the_provider_profile_but_not_the_panel_unless_delegated(client, clinic, provider):
+    from guardian.shortcuts import assign_perm
+
+    from tests.factories import PatientFactory
+
+    patient = PatientFactory(first_name="Ming", last_name="Joe")
+    PanelEntry.objects.create(provider=provider, patient=patient, since=datetime.date(2020, 1, 1), source="upload")
+    lead = UserFactory(username="lead")
+    roles.add_role(lead, roles.CLINIC_LEAD)
+    assign_perm("providers.manage_clinic", lead, clinic)
+    login(client, lead)
+    assert client.get(reverse("providers:provider", args=[provider.pk])).status_code == 200
+    # Names, PHNs and dates of birth are the provider's and their delegates' to read.
+    response = client.get(reverse("registries:panel", args=[provider.pk]))
+    assert response.status_code == 404 and patient.phn not in response.content.decode()
+    Delegation.objects.create(provider=provider, delegate=lead, status=Delegation.Status.ACTIVE)
+    roles.grant_provider(lead, provider)
+    response = client.get(reverse("registries:panel", args=[provider.pk]))
+    assert response.status_code == 200 and patient.phn in response.content.decode()

@@ -1,0 +1,192 @@
+"""Every page that shows personal information writes an audit event: a crawl of them.
+
+Every URL name of the project is declared here, either as personal (with who opens it in
+scope and how) or as not personal (with why), so a new view cannot be forgotten: the
+first test fails until it is declared. The admin's model pages are crawled the same way.
+"""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.urls import URLResolver, get_resolver, reverse
+
+from attachment.core.admin import AuditedAdmin
+from attachment.core.models import AuditEvent
+from attachment.workflow import services as workflow
+from attachment.workflow.models import Proposal
+from providers.capacity import declare_capacity
+from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
+from registries.panels import uploads
+from tests.attachment.conftest import offer_for, run
+from tests.conftest import login
+from tests.factories import PatientFactory, ProviderFactory, household
+from tests.registries.conftest import good_rows, panel_csv, phn_list
+
+pytestmark = pytest.mark.django_db
+DOB = datetime.date(1980, 5, 17)  # the factories' date of birth
+
+# name -> (who opens it, how: a function of the world giving (method, url, data))
+PERSONAL = {
+    "patients:register_done": ("public", lambda w: ("get", reverse("patients:register_done"), None)),
+    "patients:status": ("public", lambda w: ("post", reverse("patients:status"),
+                                             {"reference_code": w["registration"].reference_code,
+                                              "date_of_birth": str(DOB)})),
+    "patients:waitlist": ("coordinator", lambda w: ("get", reverse("patients:waitlist"), None)),
+    "patients:call_list": ("coordinator", lambda w: ("get", reverse("patients:call_list"), None)),
+    "patients:registration": ("coordinator", lambda w: ("get", reverse("patients:registration",
+                                                                       args=[w["registration"].pk]), None)),
+    "patients:edit": ("coordinator", lambda w: ("get", reverse("patients:edit", args=[w["registration"].pk]), None)),
+    "registries:panel": ("moa", lambda w: ("get", reverse("registries:panel", args=[w["provider"].pk]), None)),
+    "registries:panel_remove": ("moa", lambda w: ("get", reverse("registries:panel_remove",
+                                                                 args=[w["entry"].pk]), None)),
+    "registries:upload": ("moa", lambda w: ("get", reverse("registries:upload", args=[w["upload"].pk]), None)),
+    "registries:division": ("coordinator", lambda w: ("get", reverse("registries:division"), None)),
+    "registries:conflicts": ("coordinator", lambda w: ("get", reverse("registries:conflicts"), None)),
+    "registries:flags": ("coordinator", lambda w: ("get", reverse("registries:flags"), None)),
+    "workflow:proposals": ("coordinator", lambda w: ("get", reverse("workflow:proposals"), None)),
+    "workflow:skip": ("coordinator", lambda w: ("get", reverse("workflow:skip", args=[w["proposal"].pk]), None)),
+    "workflow:offers": ("coordinator", lambda w: ("get", reverse("workflow:offers"), None)),
+    "workflow:offer": ("coordinator", lambda w: ("get", reverse("workflow:offer", args=[w["offer"].pk]), None)),
+    "workflow:inbox": ("moa", lambda w: ("get", reverse("workflow:inbox"), None)),
+    "workflow:inbox_offer": ("moa", lambda w: ("get", reverse("workflow:inbox_offer", args=[w["offer"].pk]), None)),
+    "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
+                                                             args=[w["offer"].registration.reference_code]), None)),
+}
+
+POST_ONLY = "a change (POST only); the service it calls audits the change"
+FORM = "an empty form; what it submits is audited by its service"
+DIRECTORY = "the Clinic and Provider Registry: clinics' and providers' professional details, no patient"
+AGGREGATE = "aggregates only (counts, figures), never a person"
+NOT_PERSONAL = {
+    "home": "a redirect to the user's workspace",
+    "healthz": "the health check",
+    "patients:register": FORM,
+    "patients:staff_register": FORM,
+    "patients:add_note": POST_ONLY, "patients:withdraw": POST_ONLY, "patients:ineligible": POST_ONLY,
+    "patients:priority": POST_ONLY,
+    "providers:workspace": DIRECTORY, "providers:provider": DIRECTORY, "providers:provider_edit": DIRECTORY,
+    "providers:capacity": DIRECTORY, "providers:delegations": DIRECTORY, "providers:clinic": DIRECTORY,
+    "providers:clinic_edit": DIRECTORY,
+    "providers:delegation_accept": POST_ONLY, "providers:delegation_end": POST_ONLY,
+    "providers:clinic_staff_add": POST_ONLY, "providers:clinic_staff_remove": POST_ONLY,
+    "registries:panel_add": FORM,
+    "registries:upload_new": "the upload form and the provider's past uploads (file names and counts)",
+    "registries:upload_progress": "the load's progress: counts only",
+    "registries:upload_load": POST_ONLY, "registries:upload_cancel": POST_ONLY,
+    "registries:conflict_resolve": POST_ONLY, "registries:flag_resolve": POST_ONLY,
+    "workflow:runs": AGGREGATE, "workflow:run": AGGREGATE, "workflow:run_progress": AGGREGATE,
+    "workflow:send_offers": POST_ONLY,
+    "offer:respond_done": "a thank-you page",
+    "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
+    "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
+}
+THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
+
+# Admin: the models whose pages show people, and those that do not.
+ADMIN_PERSONAL = {"patients.Registration", "patients.Patient", "registries.PanelEntry", "registries.PanelUpload",
+                  "registries.PanelConflict", "registries.WaitlistFlag"}
+ADMIN_NOT_PERSONAL = {
+    "attachment.AuditEvent", "attachment.JobRun", "reports.ReportSnapshot",  # the trail, job figures, aggregates
+    "providers.CapacityDeclaration", "providers.Clinic", "providers.Delegation", "providers.Provider",  # directory
+    "registries.Community", "registries.Division", "registries.HealthAuthority", "registries.PCN",  # geography
+}
+OUR_APPS = ("attachment", "patients", "providers", "registries", "reports")
+
+
+def _url_names(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue  # crawled through admin.site below
+            yield from _url_names(pattern.url_patterns, pattern.namespace or namespace)
+        elif pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_view_is_declared_personal_or_not():
+    names = {n for n in _url_names(get_resolver().url_patterns) if not n.startswith(THIRD_PARTY_PREFIXES)}
+    assert names - PERSONAL.keys() - NOT_PERSONAL.keys() == set(), "declare each new view above"
+    assert (PERSONAL.keys() | NOT_PERSONAL.keys()) - names == set(), "a declared view no longer exists"
+
+
+@pytest.fixture
+def world(coordinator, moa, provider, kamloops):
+    registration = household(2, community=kamloops)
+    patient = PatientFactory(first_name="Ming", last_name="Joe")
+    entry = PanelEntry.objects.create(provider=provider, patient=patient, since=datetime.date(2020, 1, 1),
+                                      source=PanelEntry.Source.UPLOAD)
+    upload = uploads.create_upload(provider, data=panel_csv(good_rows(phn_list(2)) + ["12345,Bad,Row,1980-01-01,,,"]),
+                                   file_name="panel.csv", by=moa)
+    declare_capacity(provider, accepting=True, new_patients=3)
+    offered = household(1, community=kamloops)
+    offer = offer_for(offered, coordinator)
+    workflow.clinic_accept(offer.pk, by=moa)
+    run(coordinator)
+    proposal = Proposal.objects.filter(status=Proposal.Status.PROPOSED).first()
+    other = ProviderFactory()
+    conflict = PanelConflict.objects.create(patient=patient, existing_entry=entry, claiming_provider=other)
+    flag = WaitlistFlag.objects.create(patient=registration.members.first(), registration=registration,
+                                       division=registration.division, provider=provider)
+    return {"registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
+            "offer": offer, "proposal": proposal, "provider": provider, "conflict": conflict, "flag": flag,
+            "coordinator": coordinator, "moa": moa}
+
+
+def _as(client, who, world):
+    client.defaults["REMOTE_ADDR"] = "10.77.0.1"
+    if who in ("coordinator", "moa"):
+        login(client, world[who])
+    elif who == "public":
+        session = client.session
+        session["registered_id"] = world["registration"].pk
+        session.save()
+    elif who == "household":
+        response = client.post(reverse("offer:respond", args=[world["offer"].registration.reference_code]),
+                               {"reference_code": world["offer"].registration.reference_code,
+                                "date_of_birth": str(DOB)})
+        assert response.status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("name", sorted(PERSONAL))
+def test_each_personal_view_writes_an_audit_event(client, settings, world, name):
+    settings.ATTACH_LOOKUP_MIN_SECONDS = 0
+    who, how = PERSONAL[name]
+    _as(client, who, world)
+    if name == "workflow:skip":
+        assert world["proposal"] is not None
+    method, url, data = how(world)
+    before = AuditEvent.objects.filter(action__in=["view", "search"]).count()
+    response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
+    assert response.status_code == 200, f"{name}: {response.status_code}"
+    events = AuditEvent.objects.filter(action__in=["view", "search"]).order_by("-pk")
+    assert events.count() > before, f"{name} showed personal information and wrote no audit event"
+    if who in ("coordinator", "moa"):
+        assert events.first().user == world[who]
+
+
+def test_every_admin_model_page_is_declared_and_personal_ones_are_audited():
+    registered = {model._meta.label for model in admin.site._registry if model._meta.app_label in OUR_APPS}
+    assert registered == ADMIN_PERSONAL | ADMIN_NOT_PERSONAL, "declare each new admin model above"
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, AuditedAdmin) == (model._meta.label in ADMIN_PERSONAL), model._meta.label
+
+
+@pytest.mark.parametrize("label", sorted(ADMIN_PERSONAL))
+def test_the_admins_personal_pages_write_audit_events(client, administrator, world, label):
+    app_label, model_name = label.lower().split(".")
+    obj = {"patients.registration": world["registration"], "patients.patient": world["entry"].patient,
+           "registries.panelentry": world["entry"], "registries.panelupload": world["upload"],
+           "registries.panelconflict": world["conflict"], "registries.waitlistflag": world["flag"]}[label.lower()]
+    login(client, administrator)
+    pages = [reverse(f"admin:{app_label}_{model_name}_changelist"),
+             reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk]),
+             reverse(f"admin:{app_label}_{model_name}_history", args=[obj.pk])]
+    for url in pages:
+        before = AuditEvent.objects.filter(user=administrator, object_type=label).count()
+        assert client.get(url).status_code == 200, url
+        assert AuditEvent.objects.filter(user=administrator, object_type=label).count() == before + 1, url
+    found = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"), {"q": "Joe"})
+    assert found.status_code == 200
+    assert AuditEvent.objects.filter(user=administrator, object_type=label, action="search").exists()
