@@ -130,13 +130,14 @@ def test_the_timing_check_does_find_an_injected_2ms_delay(client, settings, monk
                    lambda: status_post(client, next(strangers), DOB))
 
 
-@pytest.mark.parametrize("page", ["status", "offer"])
-def test_wrong_code_and_wrong_date_of_birth_same_bytes_and_time(client, settings, page):
+# Not named `page`: that is Playwright's fixture, and would pull these tests among the browser journeys.
+@pytest.mark.parametrize("public_page", ["status", "offer"])
+def test_wrong_code_and_wrong_date_of_birth_same_bytes_and_time(client, settings, public_page):
     settings.ATTACH_LOOKUP_MIN_SECONDS = PAD
     settings.ATTACH_LOOKUP_RATE = "100000/15m"
     registration = household(2)
     code = registration.reference_code
-    post = status_post if page == "status" else offer_post
+    post = status_post if public_page == "status" else offer_post
 
     wrong_dob = post(client, code, WRONG_DOB)
     stranger = new_reference_code()
@@ -146,7 +147,7 @@ def test_wrong_code_and_wrong_date_of_birth_same_bytes_and_time(client, settings
     # that was typed: a stranger's own code is the only difference.
     assert body(wrong_dob) == body(wrong_code).replace(stranger, code)
     assert "could not find" in body(wrong_dob)
-    if page == "offer":
+    if public_page == "offer":
         # The same address, only the typed code differs: byte for byte the same.
         assert body(offer_post(client, stranger, DOB, url_code=code)) == body(wrong_dob)
 
