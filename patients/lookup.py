@@ -31,11 +31,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Exists, OuterRef
 
 from attachment.core.http import client_address
 from patients.models import REFERENCE_LENGTH, Patient, Registration
+
+def _limits():
+    """The strict cache of the rate limits: with Redis down it raises (a polite 503), never forgets."""
+    return caches[settings.RATELIMIT_USE_CACHE]
+
 
 DEVICE_COOKIE = "attach_household"
 DEVICE_COOKIE_SALT = "patients.lookup.device"
@@ -121,11 +126,11 @@ def attempt(request, reference_code: str, date_of_birth: datetime.date, *, only_
     nonce = _device_nonce(request, code)
     if nonce is not None:
         buckets = [_bucket("device", nonce, window)]
-        if (cache.get(buckets[0]) or 0) >= limit:
+        if (_limits().get(buckets[0]) or 0) >= limit:
             nonce = None  # the cookie used up its own budget: it is a stranger's browser now
     if nonce is None:
         buckets = [_bucket("address", client_address(request) or "", window), _bucket("code", code, window)]
-    counts = cache.get_many(buckets)
+    counts = _limits().get_many(buckets)
     if any((counts.get(b) or 0) >= limit for b in buckets):
         return Attempt(refused=True, code=code)
     registration = verify(code, date_of_birth)
@@ -133,8 +138,8 @@ def attempt(request, reference_code: str, date_of_birth: datetime.date, *, only_
         registration = None
     if registration is None:
         for bucket in buckets:
-            cache.add(bucket, 0, timeout=window + 1)
-            cache.incr(bucket)
+            _limits().add(bucket, 0, timeout=window + 1)
+            _limits().incr(bucket)
     return Attempt(registration=registration, code=code)
 
 

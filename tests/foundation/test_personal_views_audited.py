@@ -11,16 +11,20 @@ import pytest
 from django.contrib import admin
 from django.urls import URLResolver, get_resolver, reverse
 
+from attachment.core import roles
 from attachment.core.admin import AuditedAdmin
+from attachment.core.audit import Actor
 from attachment.core.models import AuditEvent
 from attachment.workflow import services as workflow
 from attachment.workflow.models import Proposal
+from care import services as care
+from care.models import Programme, Task
 from providers.capacity import declare_capacity
 from registries.models import PanelConflict, PanelEntry, PanelUpload, WaitlistFlag
 from registries.panels import uploads
 from tests.attachment.conftest import offer_for, run
 from tests.conftest import login
-from tests.factories import PatientFactory, ProviderFactory, household
+from tests.factories import PatientFactory, ProviderFactory, UserFactory, household
 from tests.registries.conftest import good_rows, panel_csv, phn_list
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +54,26 @@ PERSONAL = {
     "workflow:offer": ("coordinator", lambda w: ("get", reverse("workflow:offer", args=[w["offer"].pk]), None)),
     "workflow:inbox": ("moa", lambda w: ("get", reverse("workflow:inbox"), None)),
     "workflow:inbox_offer": ("moa", lambda w: ("get", reverse("workflow:inbox_offer", args=[w["offer"].pk]), None)),
+    "patients:identity_reviews": ("coordinator", lambda w: ("get", reverse("patients:identity_reviews"), None)),
+    "workflow:confirm_send": ("coordinator", lambda w: ("post", reverse("workflow:confirm_send"),
+                                                        {"proposal": [w["proposal"].pk]})),
+    "care:caseload": ("care", lambda w: ("get", reverse("care:caseload"), None)),
+    "care:find": ("care", lambda w: ("get", reverse("care:find"), {"q": "Joe"})),
+    "care:candidates": ("care", lambda w: ("get", reverse("care:candidates"), None)),
+    "care:worklist": ("care", lambda w: ("get", reverse("care:worklist"), None)),
+    "care:patient": ("care", lambda w: ("get", reverse("care:patient", args=[w["care_patient"].pk]), None)),
+    "care:enrol": ("care", lambda w: ("get", reverse("care:enrol", args=[w["care_patient"].pk]), None)),
+    "care:contact": ("care", lambda w: ("get", reverse("care:contact", args=[w["care_patient"].pk]), None)),
+    "care:plan_edit": ("care", lambda w: ("get", reverse("care:plan_edit", args=[w["care_patient"].pk]), None)),
+    "care:plan_version": ("care", lambda w: ("get", reverse("care:plan_version", args=[w["care_patient"].pk, 1]),
+                                             None)),
+    "care:plan_compare": ("care", lambda w: ("get", reverse("care:plan_compare", args=[w["care_patient"].pk]),
+                                             {"a": 1, "b": 2})),
+    "care:task_new": ("care", lambda w: ("get", reverse("care:task_new", args=[w["care_patient"].pk]), None)),
+    "care:discharge": ("care", lambda w: ("get", reverse("care:discharge", args=[w["enrolment"].pk]), None)),
+    "care:need_level": ("care", lambda w: ("get", reverse("care:need_level", args=[w["enrolment"].pk]), None)),
+    "care:task_assign": ("care", lambda w: ("get", reverse("care:task_assign", args=[w["task"].pk]), None)),
+    "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
 }
@@ -77,6 +101,7 @@ NOT_PERSONAL = {
     "registries:conflict_resolve": POST_ONLY, "registries:flag_resolve": POST_ONLY,
     "workflow:runs": AGGREGATE, "workflow:run": AGGREGATE, "workflow:run_progress": AGGREGATE,
     "workflow:send_offers": POST_ONLY,
+    "patients:identity_resolve": POST_ONLY, "providers:delegation_request": POST_ONLY, "care:task_done": POST_ONLY,
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
@@ -90,8 +115,9 @@ ADMIN_NOT_PERSONAL = {
     "attachment.AuditEvent", "attachment.JobRun", "reports.ReportSnapshot",  # the trail, job figures, aggregates
     "providers.CapacityDeclaration", "providers.Clinic", "providers.Delegation", "providers.Provider",  # directory
     "registries.Community", "registries.Division", "registries.HealthAuthority", "registries.PCN",  # geography
+    "care.Programme",  # the list of care programmes
 }
-OUR_APPS = ("attachment", "patients", "providers", "registries", "reports")
+OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports")
 
 
 def _url_names(patterns, namespace=None):
@@ -128,14 +154,25 @@ def world(coordinator, moa, provider, kamloops):
     conflict = PanelConflict.objects.create(patient=patient, existing_entry=entry, claiming_provider=other)
     flag = WaitlistFlag.objects.create(patient=registration.members.first(), registration=registration,
                                        division=registration.division, provider=provider)
-    return {"registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
+    care_coordinator = UserFactory(username="care-coordinator")
+    roles.grant_pcn(care_coordinator, kamloops.pcn)
+    care_actor = Actor(user=care_coordinator)
+    enrolment = care.enrol(patient, programme=Programme.objects.first(), reason="Frail, lives alone", need_level=2,
+                           actor=care_actor)
+    care.save_plan_version(patient, care.PlanContent(what_matters="Staying at home", review_date=datetime.date.today() + datetime.timedelta(days=90), goals=[],
+                                                     actions=[], carers=[]), actor=care_actor)
+    care.save_plan_version(patient, care.PlanContent(what_matters="Staying at home, with a carer", review_date=datetime.date.today() + datetime.timedelta(days=90), goals=[],
+                                                     actions=[], carers=[]), actor=care_actor)
+    return {"care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
+            "task": Task.objects.filter(patient=patient).first(),
+            "registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
             "offer": offer, "proposal": proposal, "provider": provider, "conflict": conflict, "flag": flag,
             "coordinator": coordinator, "moa": moa}
 
 
 def _as(client, who, world):
     client.defaults["REMOTE_ADDR"] = "10.77.0.1"
-    if who in ("coordinator", "moa"):
+    if who in ("coordinator", "moa", "care"):
         login(client, world[who])
     elif who == "public":
         session = client.session
@@ -162,7 +199,7 @@ def test_each_personal_view_writes_an_audit_event(client, settings, world, name)
     assert response.status_code == 200, f"{name}: {response.status_code}"
     events = AuditEvent.objects.filter(action__in=["view", "search"]).order_by("-pk")
     assert events.count() > before, f"{name} showed personal information and wrote no audit event"
-    if who in ("coordinator", "moa"):
+    if who in ("coordinator", "moa", "care"):
         assert events.first().user == world[who]
 
 
