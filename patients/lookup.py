@@ -37,6 +37,7 @@ from django.db.models import Exists, OuterRef
 from attachment.core.http import client_address
 from patients.models import REFERENCE_LENGTH, Patient, Registration
 
+
 def _limits():
     """The strict cache of the rate limits: with Redis down it raises (a polite 503), never forgets."""
     return caches[settings.RATELIMIT_USE_CACHE]

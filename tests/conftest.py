@@ -1,4 +1,7 @@
+import time
+
 import pytest
+from django.db import connection
 
 from attachment.core import roles
 from providers.models import ClinicMembership, Delegation
@@ -103,6 +106,22 @@ def moa(db, clinic, provider):
     Delegation.objects.create(provider=provider, delegate=user, status=Delegation.Status.ACTIVE)
     roles.grant_provider(user, provider)
     return user
+
+
+def until(predicate, what, timeout=60):
+    """Wait for `predicate()` to be true (a worker in another process); its value, or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return value
+
+
+def database_url():
+    """The test database's URL, for a process (a worker, a second connection) of its own."""
+    db = connection.settings_dict
+    return f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def login(client, user):

@@ -10,7 +10,6 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from attachment.core import reaper
@@ -19,24 +18,10 @@ from attachment.workflow import services, tasks
 from attachment.workflow.models import MatchRun, Proposal
 from providers.models import Provider
 from tests.attachment.conftest import accepting_provider
-from tests.conftest import login
+from tests.conftest import database_url, login, until
 from tests.factories import household
 
 pytestmark = pytest.mark.celery
-
-
-def until(predicate, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
-
-
-def database_url():
-    db = connection.settings_dict
-    return f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,6 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from attachment.core import reaper
@@ -18,24 +17,10 @@ from patients.models import Patient
 from registries.models import PanelEntry, PanelUpload
 from registries.panels import uploads
 from registries.panels.tasks import load_panel_upload
-from tests.conftest import login
+from tests.conftest import database_url, login, until
 from tests.registries.conftest import good_rows, panel_csv, phn_list
 
 pytestmark = pytest.mark.celery
-
-
-def until(predicate, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
-
-
-def database_url():
-    db = connection.settings_dict
-    return f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def page_heading(client, upload):
