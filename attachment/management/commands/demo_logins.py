@@ -9,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         present = set(get_user_model().objects.filter(username__in=[u for _, u in DEMO_LOGINS]).values_list("username", flat=True))
+        role_width = max(len(role) for role, _ in DEMO_LOGINS)
+        login_width = max(len(username) for _, username in DEMO_LOGINS)
         for role, username in DEMO_LOGINS:
             if username in present:
-                self.stdout.write(f"  {role:<24} {username:<14} password: {DEMO_PASSWORD}")
+                self.stdout.write(f"  {role:<{role_width}} {username:<{login_width}} password: {DEMO_PASSWORD}")
