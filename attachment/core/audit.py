@@ -37,22 +37,10 @@ class Actor:
         """Work done by a background job (on behalf of `user`, when a person asked for it)."""
         return cls(user=user, via=f"task {name}")
 
-    @classmethod
-    def command(cls, name: str, user=None) -> Actor:
-        return cls(user=user, via=f"command {name}")
-
     @property
     def authenticated_user(self):
         user = self.user
         return user if user is not None and getattr(user, "is_authenticated", False) else None
-
-
-def actor_of(request) -> Actor | None:
-    """The request's Actor (made by the middleware; made here for a request that skipped it)."""
-    if request is None:
-        return None
-    actor = getattr(request, "actor", None)
-    return actor if actor is not None else Actor.from_request(request)
 
 
 def record(

@@ -224,10 +224,7 @@ def request_load(upload: PanelUpload, *, by=None, actor=None) -> PanelUpload:
 
 def load_not_started(upload_id: int) -> None:
     """The load could not be queued: fail the upload with the reason, nothing was written."""
-    PanelUpload.objects.filter(pk=upload_id, status=PanelUpload.Status.LOADING).update(
-        status=PanelUpload.Status.FAILED, finished_at=timezone.now(),
-        error="Not started: the background service was unavailable. Upload the file again when it is back.",
-    )
+    mark_failed(upload_id, "Not started: the background service was unavailable. Upload the file again when it is back.")
 
 
 @transaction.atomic
