@@ -44,8 +44,8 @@ def _text(value, field: str, what: str, limit: int = 200) -> str:
     return value
 
 
-def _run_rules(patient, actor):
-    generator.run_for_patient(generator.HOSPITAL_RULES, patient.pk, actor=actor)
+def _run_rules(patient, actor, today):
+    generator.run_for_patient(generator.HOSPITAL_RULES, patient.pk, actor=actor, today=today)
 
 
 @transaction.atomic
@@ -82,7 +82,7 @@ def record_admission(patient, *, hospital: str, admitted_on, reason: str, actor,
     audit.record(action="create", obj=stay, actor=actor,
                  summary=f"Admission of patient {patient.pk} to {stay.hospital} on {admitted_on:%Y-%m-%d}",
                  reason=stay.reason)
-    _run_rules(patient, actor)
+    _run_rules(patient, actor, today)
     return stay
 
 
@@ -114,7 +114,7 @@ def record_discharge(stay: HospitalStay, *, discharged_on, summary_received: boo
                  summary=f"Discharge of patient {stay.patient_id} from {stay.hospital} on {discharged_on:%Y-%m-%d}"
                          f" (summary {'received' if summary_received else 'not received'})",
                  changes={"discharged_on": [None, discharged_on.isoformat()]})
-    _run_rules(stay.patient, actor)
+    _run_rules(stay.patient, actor, today)
     return stay
 
 
@@ -133,7 +133,7 @@ def record_summary_received(stay: HospitalStay, *, actor, today=None) -> Hospita
     stay.save(update_fields=["summary_received", "summary_received_on"])
     audit.record(action="update", obj=stay, actor=actor, summary=f"Discharge summary received for patient {stay.patient_id}",
                  changes={"summary_received": [False, True]})
-    _run_rules(stay.patient, actor)
+    _run_rules(stay.patient, actor, today)
     return stay
 
 
@@ -149,7 +149,7 @@ def close_stay(stay: HospitalStay, *, reason: str, actor, now=None) -> HospitalS
     stay.save(update_fields=["closed_at", "closed_by", "close_reason"])
     audit.record(action="update", obj=stay, actor=actor, summary=f"Hospital stay of patient {stay.patient_id} closed",
                  reason=reason)
-    _run_rules(stay.patient, actor)
+    _run_rules(stay.patient, actor, timezone.localdate(now))
     return stay
 
 
