@@ -54,10 +54,9 @@ def record_admission(patient, *, hospital: str, admitted_on, reason: str, actor,
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     errors = {}
-    for field, check in (("hospital", lambda: _text(hospital, "hospital", "the hospital")),
-                         ("reason", lambda: _text(reason, "reason", "the reason for the admission", 300)),
-                         ("admitted_on", lambda: _date(admitted_on, "admitted_on", "admission", patient=patient,
-                                                       today=today))):
+    for check in (lambda: _text(hospital, "hospital", "the hospital"),
+                  lambda: _text(reason, "reason", "the reason for the admission", 300),
+                  lambda: _date(admitted_on, "admitted_on", "admission", patient=patient, today=today)):
         try:
             check()
         except CareError as exc:
