@@ -6,7 +6,9 @@ Each rule is set-based: one INSERT … SELECT of the tasks that should exist (sk
 ever made: a task done stays done, and a rule never makes it twice; ON CONFLICT DO NOTHING
 for two runs at once, held by the one-open-task-per-key index), then one UPDATE closing the
 open tasks of that rule that no longer apply (the stay closed, the patient discharged, the
-visit past). A rule's task closed that way has `done_at` set and `done_by` empty; one audit
+visit past). The wanted set is MATERIALIZED and the UPDATE's anti-join a hashed NOT IN (rule
+keys are never NULL): the planner, misjudging the few open tasks of a kind, would otherwise
+loop over the wanted set once per open task. A rule's task closed that way has `done_at` set and `done_by` empty; one audit
 event per rule run says how many were made and closed.
 
 Each rule is `rule(today, *, patient_id=None, actor=None) -> (made, closed)`; RULES is the
@@ -92,7 +94,7 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
     wanted_sql = wanted.format(patient=one.format(alias="src"))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"""WITH wanted ({_COLUMNS}) AS ({wanted_sql})
+            f"""WITH wanted ({_COLUMNS}) AS MATERIALIZED ({wanted_sql})
                 INSERT INTO care_task ({_COLUMNS}, created_at)
                 SELECT {_COLUMNS}, now() FROM wanted w
                 WHERE NOT EXISTS (SELECT 1 FROM care_task t WHERE t.rule_key = w.rule_key AND t.rule_key <> '')
@@ -101,10 +103,10 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
         )
         made = cursor.rowcount
         cursor.execute(
-            f"""WITH wanted ({_COLUMNS}) AS ({wanted_sql})
+            f"""WITH wanted ({_COLUMNS}) AS MATERIALIZED ({wanted_sql})
                 UPDATE care_task t SET done_at = now()
                 WHERE t.done_at IS NULL AND t.kind = %(kind)s AND t.rule_key LIKE %(prefix)s {one.format(alias="t")}
-                  AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.rule_key = t.rule_key)""",
+                  AND t.rule_key NOT IN (SELECT w.rule_key FROM wanted w)""",
             params,
         )
         closed = cursor.rowcount
