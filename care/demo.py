@@ -44,7 +44,7 @@ def tell_story(coordinator, pcn, *, seed: int = 2026) -> dict:
     rng = random.Random(seed)
     today = timezone.localdate()
     actor = Actor.task("seed_demo", user=coordinator)
-    _panel_for_the_demo_clinic(coordinator, pcn, rng, today)
+    _panel_for_the_demo_clinic(coordinator, today)
     patients = list(access.care_patients(coordinator).order_by("id")[:CASELOAD])
     programmes = {p.code: p for p in Programme.objects.all()}
     figures = {"care caseload": 0, "care plans": 0, "care contacts": 0}
@@ -79,39 +79,29 @@ def tell_story(coordinator, pcn, *, seed: int = 2026) -> dict:
     return figures
 
 
-FIRST = ["Edith", "Walter", "Rosa", "Harold", "Ivy", "Frank", "Mabel", "Arjun", "Mei", "Gurpreet", "Louise",
-         "Tom", "Noah", "Ava", "Liam", "Priya"]
-LAST = ["Marchetti", "Brandt", "Delgado", "Okafor", "Nguyen", "Campbell", "Gill", "Tremblay", "Wong", "Sandhu",
-        "Fraser", "Leblanc", "Dhaliwal", "Martin"]
+def _panel_for_the_demo_clinic(coordinator, today):
+    """At a small seed the PCN's clinics may have no panels yet: move enough of the province's
+    synthetic panel patients (those on no waitlist) to the demo clinic's providers for the
+    caseload; the province keeps exactly the panel entries it was seeded with."""
+    from django.db.models import Q
 
-
-def _panel_for_the_demo_clinic(coordinator, pcn, rng, today):
-    """At a small seed the PCN's clinics may have no panels yet: give the demo clinic's providers
-    patients enough for the caseload (older adults mostly, some children), with valid PHNs."""
-    from patients.models import Patient
     from registries.models import PanelEntry
-    from registries.phn import make_phn
 
     missing = CASELOAD + 6 - access.care_patients(coordinator).count()
     providers = list(access.pcn_providers(access.care_pcns(coordinator)).distinct().order_by("id")[:3])
     if missing <= 0 or not providers:
         return
-    taken = set(Patient.objects.filter(phn__startswith="98").values_list("phn", flat=True))
-    serial, made = 80_000_000, []
-    while len(made) < missing:
-        serial += 1
-        phn = make_phn(serial)
-        if phn is None or phn in taken:
-            continue
-        n = len(made)
-        years = rng.randint(3, 15) if n % 7 == 0 else rng.randint(30, 64) if n % 5 == 0 else rng.randint(66, 93)
-        made.append(Patient(phn=phn, first_name=FIRST[n % len(FIRST)], last_name=LAST[(n * 5) % len(LAST)],
-                            date_of_birth=today - datetime.timedelta(days=years * 365 + rng.randint(0, 364)),
-                            gender=rng.choice("FM")))
-    Patient.objects.bulk_create(made)
-    PanelEntry.objects.bulk_create([
-        PanelEntry(patient=p, provider=providers[i % len(providers)], since=today - datetime.timedelta(days=900),
-                   source="upload") for i, p in enumerate(made)])
+    # Older adults mostly, and a few children (the CSHCN registry), as a PCN's caseload is.
+    adults = datetime.date(today.year - 66, today.month, min(today.day, 28))
+    children = datetime.date(today.year - 16, today.month, min(today.day, 28))
+    movable = (PanelEntry.objects.filter(ended_at__isnull=True, patient__registration__isnull=True)
+               .exclude(provider__in=access.pcn_providers(access.care_pcns(coordinator))))
+    chosen = list(movable.filter(Q(patient__date_of_birth__lte=adults)).order_by("id")
+                  .values_list("id", flat=True)[:missing - missing // 6])
+    chosen += list(movable.filter(patient__date_of_birth__gte=children).order_by("id")
+                   .values_list("id", flat=True)[:missing // 6])
+    for i, provider in enumerate(providers):
+        PanelEntry.objects.filter(pk__in=chosen[i::len(providers)]).update(provider=provider)
 
 
 def _transitions(patients, actor, today):
