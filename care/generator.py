@@ -11,6 +11,9 @@ keys are never NULL): the planner, misjudging the few open tasks of a kind, woul
 loop over the wanted set once per open task. A rule's task closed that way has `done_at` set and `done_by` empty; one audit
 event per rule run says how many were made and closed.
 
+A patient who left the panel has left the PCN's caseload: the rules make nothing for them and
+close what they had open (their stay stays, unseen until they are back on a panel in scope).
+
 Each rule is `rule(today, *, patient_id=None, actor=None) -> (made, closed)`; RULES is the
 list beat runs, in order. Add a rule by appending it (referral chases live in their module).
 
@@ -122,6 +125,11 @@ def _title(text_sql: str) -> str:
     return f"left({text_sql}, 200)"
 
 
+# A patient who left the panel left the PCN's caseload: their rules' tasks close, none are made.
+ON_A_PANEL = ("AND EXISTS (SELECT 1 FROM registries_panelentry e"
+              " WHERE e.patient_id = src.patient_id AND e.ended_at IS NULL)")
+
+
 # --- the rules --------------------------------------------------------------------------------
 
 
@@ -138,7 +146,8 @@ def hospital_calls(today: datetime.date, *, patient_id=None, actor=None) -> tupl
                {_title(f"CASE WHEN {day} < %(daily)s::int THEN 'Daily call to the family: day ' || ({day} + 1) || ' in ' "
                        f"ELSE 'Weekly call to the family: ' || {day} || ' days in ' END || src.hospital")} AS title
         FROM care_hospitalstay src
-        WHERE src.closed_at IS NULL AND src.discharged_on IS NULL AND src.admitted_on <= %(today)s::date {{patient}}"""
+        WHERE src.closed_at IS NULL AND src.discharged_on IS NULL AND src.admitted_on <= %(today)s::date
+          {ON_A_PANEL} {{patient}}"""
     return _apply("hospital-call", "hospital-call", "hospital_call", wanted, {"today": today, "daily": daily},
                   patient_id=patient_id, actor=actor)
 
@@ -147,7 +156,7 @@ def _discharged(select: str, where: str = "") -> str:
     return f"""
         SELECT src.patient_id, src.pcn_id, {select}
         FROM care_hospitalstay src
-        WHERE src.closed_at IS NULL AND src.discharged_on IS NOT NULL {where} {{patient}}"""
+        WHERE src.closed_at IS NULL AND src.discharged_on IS NOT NULL {where} {ON_A_PANEL} {{patient}}"""
 
 
 def discharge_calls(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
@@ -194,7 +203,7 @@ def pvp_reminders(today: datetime.date, *, patient_id=None, actor=None) -> tuple
         WHERE src.cancelled_at IS NULL AND src.visit_on >= %(today)s::date AND src.visit_on - %(days)s::int <= %(today)s::date
           AND (SELECT count(*) FROM jsonb_each(src.checklist) AS item
                WHERE item.key = ANY(%(items)s) AND item.value ->> 'done' = 'true') < %(n_items)s::int
-          {{patient}}"""
+          {ON_A_PANEL} {{patient}}"""
     codes = [code for code, _ in PVP_ITEMS]
     return _apply("pvp-reminder", "pvp-reminder", "pvp_reminder", wanted,
                   {"today": today, "days": settings.CARE_PVP_REMINDER_DAYS, "tz": settings.TIME_ZONE,

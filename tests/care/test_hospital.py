@@ -107,3 +107,12 @@ def test_the_database_refuses_a_discharge_before_the_admission(patient, care_coo
     stay = admit(patient, care_coordinator)
     with pytest.raises(IntegrityError):
         HospitalStay.objects.filter(pk=stay.pk).update(discharged_on=today - 3 * DAY)
+
+
+def test_a_patient_who_leaves_the_panel_leaves_the_worklist(patient, care_coordinator, today):
+    from registries.models import PanelEntry
+
+    admit(patient, care_coordinator)
+    PanelEntry.objects.filter(patient=patient).update(ended_at=timezone.now(), end_reason="Moved away")
+    assert generator.make_due_tasks(today)["hospital_calls"]["closed"] == 1
+    assert generator.make_due_tasks(today + DAY)["made"] == 0
