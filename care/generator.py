@@ -144,7 +144,8 @@ def hospital_calls(today: datetime.date, *, patient_id=None, actor=None) -> tupl
                CASE WHEN {day} < %(daily)s::int THEN %(today)s::date
                     ELSE src.admitted_on + %(daily)s::int + 7 * (({day} - %(daily)s::int) / 7) END AS due_on,
                {_title(f"CASE WHEN {day} < %(daily)s::int THEN 'Daily call to the family: day ' || ({day} + 1) || ' in ' "
-                       f"ELSE 'Weekly call to the family: ' || {day} || ' days in ' END || src.hospital")} AS title
+                       f"ELSE 'Weekly call to the family: week ' || ((%(daily)s::int + 7 * (({day} - %(daily)s::int) / 7)) / 7 + 1)"
+                       f" || ' in ' END || src.hospital")} AS title
         FROM care_hospitalstay src
         WHERE src.closed_at IS NULL AND src.discharged_on IS NULL AND src.admitted_on <= %(today)s::date
           {ON_A_PANEL} {{patient}}"""
