@@ -75,7 +75,8 @@ def tell_story(coordinator, pcn, *, seed: int = 2026) -> dict:
     if len(patients) >= 6:
         _transitions(patients, actor, today)
         _meeting(patients, pcn, coordinator, actor, today)
-    # h-referrals: referrals in every state are made here, by their own function (care.demo).
+    # Referrals in every state (requested ... closed, rejected, cancelled) join the story here, made by
+    # their own function beside these (the referrals work adds it).
     return figures
 
 
