@@ -80,7 +80,25 @@ def _mergeable(best: dict, second: dict | None, settings: LinkSettings) -> bool:
         return True
     if best["score"] < settings.merge_threshold or best["fn"] not in c.FN_AGREEING:
         return False
+    if best["dob"] not in c.DOB_AGREEING:  # a parent and child share a name and a home
+        return False
+    if best["fn"] != c.FN_EXACT and best["gender"] == c.DIFFER:  # MARK and MARY, twins
+        return False
+    if best["dob"] != c.DOB_EXACT and not _corroborated(best):
+        return False  # a namesake one digit off, and nothing else of theirs agrees
     return second is None or best["bits"] - second["bits"] >= settings.margin_bits
+
+
+def _corroborated(row: dict) -> bool:
+    """Something beyond name and birth date agrees: the home (phone or postal code) or the email."""
+    return row["home"] in (c.HOME_BOTH, c.HOME_PHONE, c.HOME_POSTAL) or row["email"] == c.AGREE
+
+
+def _plausible(row: dict) -> bool:
+    """Worth a coordinator's look: the birth date agrees in some form, or the person is
+    found at the same home or email. Somebody of the same common name born another year
+    and living elsewhere is a namesake, not a question."""
+    return row["phn_same"] or row["dob"] in c.DOB_AGREEING or _corroborated(row)
 
 
 def _candidate(row: dict) -> Candidate:
@@ -95,9 +113,9 @@ def _decide(list_id: str, ranked: list[dict], settings: LinkSettings) -> Decisio
     if _mergeable(best, second, settings):
         return Decision(list_id, "merge", person=best["key_r"], score=round(float(best["score"]), 4),
                         evidence=words(best))
-    if best["score"] >= settings.review_threshold or best["phn_same"]:
-        return Decision(list_id, "review",
-                        candidates=[_candidate(r) for r in ranked[:settings.max_candidates]])
+    shown = [r for r in ranked if _plausible(r)][:settings.max_candidates]
+    if shown and shown[0]["score"] >= settings.review_threshold:
+        return Decision(list_id, "review", candidates=[_candidate(r) for r in shown])
     return Decision(list_id, "new")
 
 
@@ -119,7 +137,8 @@ def _same_person_edges(local: pl.DataFrame, settings: LinkSettings, model: Model
     pairs = candidate_pairs(local, local, max_block=settings.max_block, same=True)
     scored = score(_compared(pairs, local, local, settings).filter(~pl.col("phn_conflict")), model)
     return scored.filter(pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
-                                               & pl.col("fn").is_in(list(c.FN_AGREEING))))
+                                               & pl.col("fn").is_in(list(c.FN_AGREEING))
+                                               & pl.col("dob").is_in(list(c.DOB_AGREEING))))
 
 
 def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: LinkSettings,

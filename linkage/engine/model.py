@@ -5,8 +5,8 @@ pair (u), and the score of a pair from its levels.
 - m comes from expectation maximisation over the blocked pairs, but never over the
   fields a pair was blocked on: among pairs that share a birth date, "same birth date"
   says nothing about who is who. So m of the names and the home is learned on pairs
-  blocked by birth date, and m of the birth date on pairs blocked by the full name
-  (as Splink trains, one blocking rule at a time).
+  blocked by birth date, and m of the birth date on pairs that share a phone (as Splink
+  trains, one blocking rule at a time).
 - Names carry their frequency: two Singhs agreeing is weaker evidence than two
   Zwolinskis (u of an exact name is the share of the registry with that name).
 Both m and u start from priors (pseudo-pairs, `prior_strength` of them), so that a tiny
@@ -122,10 +122,14 @@ def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, 
           strength: float) -> Model:
     u = estimate_u(sample, strength)
     by_birth = pairs.filter(pl.col("dob").is_in([c.DOB_EXACT, c.DOB_SWAP]))
-    by_name = pairs.filter((pl.col("fn") == c.FN_EXACT) & (pl.col("ln") == c.LN_EXACT))
+    # The birth date's m is learned on pairs that share a phone number: a household and
+    # its people, where names and birth dates together tell one person from another (on
+    # pairs that share a name, EM would take a parent and child at one home for a match).
+    by_phone = pairs.filter(pl.col("phone") == c.AGREE)
     m_a, share_a = em(by_birth, ("fn", "ln", "home", "email", "gender"), u,
                       iterations=iterations, strength=strength)
-    m_b, _ = em(by_name, ("dob", "home", "email", "gender"), u, iterations=iterations,
+    # Nor the last name there: a household shares it, which random pairs (u) do not.
+    m_b, _ = em(by_phone, ("fn", "dob", "email", "gender"), u, iterations=iterations,
                 strength=strength)
     m = dict(m_a) | {"dob": m_b["dob"]}
     # Matches among all blocked pairs: those found by birth date, over the share of true
