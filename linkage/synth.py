@@ -24,8 +24,9 @@ from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
+from rapidfuzz.distance import OSA
 
-from linkage.engine.nicknames import formal_forms
+from linkage.engine.nicknames import are_nicknames, formal_forms
 from registries.geography_data import iter_geography
 
 # Roughly BC's most common surnames, weighted (per 1,000 people); the rest come from a
@@ -158,6 +159,18 @@ class _World:
         out.update(fields)
         return out
 
+    def twin_of(self, sibling: dict) -> dict:
+        """Same surname, birth date and home; another first name, as parents name twins:
+        not the sibling's own, nor a nickname of it, nor a letter away from it."""
+        twin = self.person(last_name=sibling["last_name"], date_of_birth=sibling["date_of_birth"],
+                           postal_code=sibling["postal_code"], phone=sibling["phone"],
+                           community=sibling["community"])
+        mine = sibling["first_name"]
+        while (twin["first_name"] == mine or are_nicknames(twin["first_name"], mine)
+               or OSA.distance(twin["first_name"], mine) <= 1):
+            twin["first_name"] = self.first_name(twin["gender"])
+        return twin
+
     def household(self) -> list[dict]:
         """One household: a home, one or two adults, children; some twins, some juniors."""
         rng = self.rng
@@ -178,8 +191,7 @@ class _World:
         oldest = max(parent_age - 18, youngest + 1)
         for _ in range(size - len(members)):
             if len(members) >= 3 and rng.random() < 0.08:  # twins: the last child's birth date
-                twin = members[-1]
-                members.append(self.person(last_name=surname, date_of_birth=twin["date_of_birth"], **home))
+                members.append(self.twin_of(members[-1]))
                 continue
             child = self.person(last_name=surname, date_of_birth=self.birth(int(youngest), int(oldest)), **home)
             if first["gender"] == child["gender"] == "M" and rng.random() < 0.10:
@@ -266,7 +278,8 @@ def _noisy(world: _World, p: dict, kinds: list[str]) -> dict:
         last = _typo(rng, last)
         kinds.append("last name typo")
     r = rng.random()
-    if r < 0.03 and birth.day <= 12 and birth.day != birth.month:
+    if (r < 0.03 and birth.day <= 12 and birth.day != birth.month
+            and dt.date(birth.year, birth.day, birth.month) <= dt.date(2026, 6, 1)):
         birth = dt.date(birth.year, birth.day, birth.month)
         kinds.append("day and month swapped")
     elif r < 0.055:
@@ -348,11 +361,7 @@ def generate(registry_size: int = 300_000, local_size: int = 50_000, seed: int =
         for _ in range(n):
             model = sample.pop()
             if kind == "twin":
-                other = world.person(last_name=model["last_name"], date_of_birth=model["date_of_birth"],
-                                     postal_code=model["postal_code"], phone=model["phone"],
-                                     community=model["community"])
-                while other["first_name"] == model["first_name"]:
-                    other["first_name"] = world.first_name(other["gender"])
+                other = world.twin_of(model)
             elif kind == "same name in the home":
                 shift = dt.timedelta(days=rng.randrange(20 * 365, 40 * 365))
                 older = model["date_of_birth"] - shift

@@ -58,7 +58,8 @@ def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int
         blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique()
     compared = _compared(blocked, left, right, settings).filter(~pl.col("phn_conflict"))
     sample = _compared(_random_pairs(left, right, settings, same=same), left, right, settings)
-    model = train(compared, sample, right, iterations=settings.em_iterations,
+    all_pairs = left.height * (left.height - 1) // 2 if same else left.height * right.height
+    model = train(compared, sample, right, all_pairs=all_pairs, iterations=settings.em_iterations,
                   strength=settings.prior_strength)
     return score(compared, model), model, blocked.height
 
@@ -136,9 +137,15 @@ def _same_person_edges(local: pl.DataFrame, settings: LinkSettings, model: Model
     """Pairs of rows of the local file that are one person, by the same model and rules."""
     pairs = candidate_pairs(local, local, max_block=settings.max_block, same=True)
     scored = score(_compared(pairs, local, local, settings).filter(~pl.col("phn_conflict")), model)
-    return scored.filter(pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
-                                               & pl.col("fn").is_in(list(c.FN_AGREEING))
-                                               & pl.col("dob").is_in(list(c.DOB_AGREEING))))
+    # Rows of one household are its members: two of them of another gender are two
+    # people (twins of one name, Harpreet and Harpreet), whatever their names say.
+    same_household = (pl.col("household_l") != "") & (pl.col("household_l") == pl.col("household_r"))
+    return scored.filter(~(same_household & (pl.col("gender") == c.DIFFER)) & (
+        pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
+                              & pl.col("fn").is_in(list(c.FN_AGREEING))
+                              & pl.col("dob").is_in(list(c.DOB_AGREEING))
+                              & ~((pl.col("fn") != c.FN_EXACT) & (pl.col("gender") == c.DIFFER))))
+    )
 
 
 def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: LinkSettings,

@@ -118,8 +118,9 @@ def frequencies(column: pl.Series, prior: float, strength: float) -> dict[str, f
     return dict(zip(names, values.tolist()))
 
 
-def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, iterations: int,
-          strength: float) -> Model:
+def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, all_pairs: int,
+          iterations: int, strength: float) -> Model:
+    """`all_pairs`: how many pairs there are before blocking (local rows × registry)."""
     u = estimate_u(sample, strength)
     by_birth = pairs.filter(pl.col("dob").is_in([c.DOB_EXACT, c.DOB_SWAP]))
     # The birth date's m is learned on pairs that share a phone number: a household and
@@ -132,10 +133,13 @@ def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, 
     m_b, _ = em(by_phone, ("fn", "dob", "email", "gender"), u, iterations=iterations,
                 strength=strength)
     m = dict(m_a) | {"dob": m_b["dob"]}
-    # Matches among all blocked pairs: those found by birth date, over the share of true
-    # pairs whose birth dates agree (in either order).
-    found_by_birth = share_a * by_birth.height / max(m["dob"][0] + m["dob"][1], 1e-3)
-    share = float(np.clip(found_by_birth / max(pairs.height, 1), 1e-6, 0.5))
+    # The prior is the chance that two records drawn at random are one person, not the
+    # share of matches among the blocked pairs: u was counted on random pairs, so the
+    # evidence that blocking selected for (a shared birth date) is in the weights already.
+    # Matches: those found by birth date, over the share of true pairs whose birth dates
+    # agree (in either order).
+    matches = share_a * by_birth.height / max(m["dob"][0] + m["dob"][1], 1e-3)
+    share = float(np.clip(max(matches, 1.0) / max(all_pairs, 1), 1e-12, 0.5))
     n = max(registry.height, 1)
     return Model(
         m=m, u=u, prior_bits=float(np.log2(share / (1 - share))),
