@@ -149,8 +149,10 @@ def _same_person_edges(local: pl.DataFrame, settings: LinkSettings, model: Model
 
 
 def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: LinkSettings,
-                     model: Model) -> None:
-    """Later rows that are an earlier row's person become `duplicate` of the earliest one."""
+                     model: Model, phn_of: dict[str, str]) -> None:
+    """Later rows that are an earlier row's person become `duplicate` of the earliest one.
+    `phn_of`: the registry's PHN of each person who has one."""
+    row_phn = local["phn"].to_list()
     edges: dict[int, list[int]] = {}
     for i, j in _same_person_edges(local, settings, model).select("l", "r").iter_rows():
         edges.setdefault(j, []).append(i)
@@ -171,6 +173,9 @@ def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: L
                 continue
             if mine.decision == "merge" and theirs.decision == "merge" and mine.person != theirs.person:
                 continue  # each is somebody else in the registry: not one person
+            if (mine.decision == "merge" and theirs.decision != "merge" and row_phn[root]
+                    and row_phn[root] != phn_of.get(mine.person, row_phn[root])):
+                continue  # the earlier row's valid PHN is not that person's: not one person
             if mine.decision == "merge" and theirs.decision != "merge":
                 decisions[root] = Decision(theirs.list_id, "merge", person=mine.person,
                                            score=mine.score, evidence=mine.evidence
@@ -191,12 +196,21 @@ def link(registry: pl.DataFrame, local: pl.DataFrame, *,
     ranked = _ranked(scored, settings)
     keys = left["key"].to_list()
     decisions = [_decide(key, ranked.get(i, []), settings) for i, key in enumerate(keys)]
-    _mark_duplicates(decisions, left, settings, model)
+    phn_of = dict(right.filter(pl.col("phn") != "").select("key", "phn").iter_rows())
+    _mark_duplicates(decisions, left, settings, model, phn_of)
     figures = {"registry": registry.height, "local": local.height}
     for kind in ("merge", "review", "new", "duplicate"):
         figures[kind] = sum(1 for d in decisions if d.decision == kind)
     figures["seconds"] = round(time.perf_counter() - started, 3)
     return LinkResult(decisions=decisions, figures=figures)
+
+
+def _other_side(name: str) -> str:
+    if name.endswith("_l"):
+        return name[:-2] + "_r"
+    if name.endswith("_r"):
+        return name[:-2] + "_l"
+    return name
 
 
 def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> list[DuplicatePair]:
@@ -222,7 +236,8 @@ def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> lis
         best_other[(row["l"], row["r"])] = max(rivals, default=-np.inf)
         second = {"bits": best_other[(row["l"], row["r"])]} if rivals else None
         decision = "merge" if _mergeable(row, second, settings) else "review"
-        a, b = sorted((row["key_l"], row["key_r"]))
-        out.append(DuplicatePair(a=a, b=b, score=round(float(row["score"]), 4),
+        if row["key_r"] < row["key_l"]:  # the words read in the pair's order, a / b
+            row = {_other_side(k): v for k, v in row.items()}
+        out.append(DuplicatePair(a=row["key_l"], b=row["key_r"], score=round(float(row["score"]), 4),
                                  evidence=words(row), decision=decision))
     return out
