@@ -159,15 +159,17 @@ class _World:
         out.update(fields)
         return out
 
-    def twin_of(self, sibling: dict) -> dict:
+    def twin_of(self, sibling: dict, family: list[dict] | None = None) -> dict:
         """Same surname, birth date and home; another first name, as parents name twins:
         not the sibling's own, nor a nickname of it, nor a letter away from it."""
         twin = self.person(last_name=sibling["last_name"], date_of_birth=sibling["date_of_birth"],
                            postal_code=sibling["postal_code"], phone=sibling["phone"],
                            community=sibling["community"])
-        mine = sibling["first_name"]
-        while (twin["first_name"] == mine or are_nicknames(twin["first_name"], mine)
-               or OSA.distance(twin["first_name"], mine) <= 1):
+        # Not the name of any other child born that day either (the sibling may be a twin).
+        taken = [m["first_name"] for m in (family or sibling.get("family") or [sibling])
+                 if m["date_of_birth"] == sibling["date_of_birth"]]
+        while any(twin["first_name"] == mine or are_nicknames(twin["first_name"], mine)
+                  or OSA.distance(twin["first_name"], mine) <= 1 for mine in taken):
             twin["first_name"] = self.first_name(twin["gender"])
         return twin
 
@@ -191,13 +193,14 @@ class _World:
         oldest = max(parent_age - 18, youngest + 1)
         for _ in range(size - len(members)):
             if len(members) >= 3 and rng.random() < 0.08:  # twins: the last child's birth date
-                members.append(self.twin_of(members[-1]))
+                members.append(self.twin_of(members[-1], members))
                 continue
             child = self.person(last_name=surname, date_of_birth=self.birth(int(youngest), int(oldest)), **home)
             if first["gender"] == child["gender"] == "M" and rng.random() < 0.10:
                 child["first_name"] = first["first_name"]  # a son named for his father
             members.append(child)
         for member in members:
+            member["family"] = members
             member["phn"] = self.phn() if rng.random() < 0.95 else ""
             if rng.random() < 0.4 and (dt.date(2026, 6, 1) - member["date_of_birth"]).days > 16 * 365:
                 member["phone"] = self.phone()  # their own mobile

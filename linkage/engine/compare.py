@@ -55,15 +55,21 @@ def _edits(a: list[str], b: list[str]) -> np.ndarray:
     return process.cpdist(a, b, scorer=OSA.distance, workers=-1, dtype=np.int32)
 
 
-def _digits_off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """How many of the eight digits of YYYYMMDD differ."""
+def _one_slip(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where YYYYMMDD differ in exactly one digit, and that digit is the year's last,
+    the month's or the day's. A slip in the decade or the century (1977 / 1947) is ten
+    years or more: the mark of a parent and child of one name at one home, not of a typo."""
     off = np.zeros(len(a), dtype=np.int8)
+    early = np.zeros(len(a), dtype=bool)
     x, y = a.astype(np.int64), b.astype(np.int64)
-    for _ in range(8):
-        off += (x % 10 != y % 10)
+    for position in range(8):  # from the last digit of the day to the first of the year
+        differs = x % 10 != y % 10
+        off += differs
+        if position >= 5:  # the year's decade, century, millennium
+            early |= differs
         x //= 10
         y //= 10
-    return off
+    return (off == 1) & ~early
 
 
 def levels(sides: pl.DataFrame, *, close: float, similar: float) -> pl.DataFrame:
@@ -72,10 +78,10 @@ def levels(sides: pl.DataFrame, *, close: float, similar: float) -> pl.DataFrame
     fn_sim = _similarity(fn_l_list, fn_r_list)
     fn_edits = _edits(fn_l_list, fn_r_list)
     ln_sim = _similarity(sides["ln_l"].to_list(), sides["ln_r"].to_list())
-    digits = _digits_off(sides["dob_l"].to_numpy(), sides["dob_r"].to_numpy())
+    slip = _one_slip(sides["dob_l"].to_numpy(), sides["dob_r"].to_numpy())
     s = sides.with_columns(pl.Series("fn_sim", fn_sim), pl.Series("fn_edits", fn_edits),
                            pl.Series("ln_sim", ln_sim),
-                           pl.Series("dob_digits", digits))
+                           pl.Series("dob_slip", slip))
     fn_l, fn_r, ln_l, ln_r = pl.col("fn_l"), pl.col("fn_r"), pl.col("ln_l"), pl.col("ln_r")
     nick = ((pl.col("nick1_l") >= 0) & ((pl.col("nick1_l") == pl.col("nick1_r"))
             | (pl.col("nick1_l") == pl.col("nick2_r")) | (pl.col("nick2_l") == pl.col("nick1_r"))
@@ -107,7 +113,7 @@ def levels(sides: pl.DataFrame, *, close: float, similar: float) -> pl.DataFrame
     dob = (pl.when((dl == 0) | (dr == 0)).then(0)
            .when(dl == dr).then(DOB_EXACT)
            .when(swapped).then(DOB_SWAP)
-           .when(pl.col("dob_digits") == 1).then(DOB_DIGIT)
+           .when(pl.col("dob_slip")).then(DOB_DIGIT)
            .otherwise(DOB_DIFF))
     both = lambda c: (pl.col(f"{c}_l") != "") & (pl.col(f"{c}_r") != "")  # noqa: E731
     same = lambda c: both(c) & (pl.col(f"{c}_l") == pl.col(f"{c}_r"))  # noqa: E731

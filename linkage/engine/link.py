@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from linkage.engine import compare as c
-from linkage.engine.blocking import candidate_pairs
+from linkage.engine.blocking import TRAINING_RULE, candidate_pairs
 from linkage.engine.evidence import words
 from linkage.engine.model import Model, score, train
 from linkage.engine.normalize import normalise
@@ -52,15 +52,28 @@ def _phn_pairs(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
             .select(pl.col("idx").alias("l"), pl.col("idx_r").alias("r")))
 
 
+def _training_pairs(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, float]:
+    """Pairs blocked on the birth date alone, for a sample of the left rows (the names'
+    and the home's m are learned on them), and how many times more the whole would be."""
+    n = min(settings.train_rows, left.height)
+    rows = left.sample(n, seed=settings.seed) if n < left.height else left
+    pairs = candidate_pairs(rows, right, max_block=settings.max_block, rules=(TRAINING_RULE,))
+    if same:  # each row against the others; the whole counts each pair once
+        return pairs.filter(pl.col("l") != pl.col("r")), left.height / max(n, 1) / 2
+    return pairs, left.height / max(n, 1)
+
+
 def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int]:
     blocked = candidate_pairs(left, right, max_block=settings.max_block, same=same)
     if not same:
         blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique()
     compared = _compared(blocked, left, right, settings).filter(~pl.col("phn_conflict"))
     sample = _compared(_random_pairs(left, right, settings, same=same), left, right, settings)
+    by_birth, scale = _training_pairs(left, right, settings, same=same)
+    by_birth = _compared(by_birth, left, right, settings).filter(~pl.col("phn_conflict"))
     all_pairs = left.height * (left.height - 1) // 2 if same else left.height * right.height
-    model = train(compared, sample, right, all_pairs=all_pairs, iterations=settings.em_iterations,
-                  strength=settings.prior_strength)
+    model = train(compared, by_birth, sample, right, all_pairs=all_pairs, birth_scale=scale,
+                  iterations=settings.em_iterations, strength=settings.prior_strength)
     return score(compared, model), model, blocked.height
 
 

@@ -118,11 +118,12 @@ def frequencies(column: pl.Series, prior: float, strength: float) -> dict[str, f
     return dict(zip(names, values.tolist()))
 
 
-def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, all_pairs: int,
-          iterations: int, strength: float) -> Model:
-    """`all_pairs`: how many pairs there are before blocking (local rows × registry)."""
+def train(pairs: pl.DataFrame, by_birth: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame,
+          *, all_pairs: int, birth_scale: float, iterations: int, strength: float) -> Model:
+    """`pairs`: the blocked pairs' levels; `by_birth`: pairs blocked on the birth date
+    alone, for a sample of the rows, `birth_scale` times fewer than for all of them;
+    `sample`: random pairs; `all_pairs`: how many pairs there are before blocking."""
     u = estimate_u(sample, strength)
-    by_birth = pairs.filter(pl.col("dob").is_in([c.DOB_EXACT, c.DOB_SWAP]))
     # The birth date's m is learned on pairs that share a phone number: a household and
     # its people, where names and birth dates together tell one person from another (on
     # pairs that share a name, EM would take a parent and child at one home for a match).
@@ -138,7 +139,7 @@ def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, 
     # evidence that blocking selected for (a shared birth date) is in the weights already.
     # Matches: those found by birth date, over the share of true pairs whose birth dates
     # agree (in either order).
-    matches = share_a * by_birth.height / max(m["dob"][0] + m["dob"][1], 1e-3)
+    matches = share_a * by_birth.height * birth_scale / max(m["dob"][0] + m["dob"][1], 1e-3)
     share = float(np.clip(max(matches, 1.0) / max(all_pairs, 1), 1e-12, 0.5))
     n = max(registry.height, 1)
     return Model(
