@@ -130,3 +130,27 @@ def test_the_generator_is_deterministic_and_its_truth_is_complete():
     for kind in ("twin", "namesake", "same name in the home", "listed again", "nickname",
                  "first name typo", "moved", "phone changed"):
         assert kind in kinds
+
+
+def test_a_spreadsheet_is_read_like_the_csv(files, tmp_path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    registry, _, out = files
+    book = Workbook()
+    sheet = book.active
+    sheet.append([" List_ID", "Last_Name", "first_name", "date_of_birth", "PHN", "community", "listed_on",
+                  "postal_code"])
+    sheet.append(["S1", "Smith", "Bill", dt.datetime(1980, 12, 3), None, "Burnaby", dt.date(2021, 1, 1), "V5K 0A1"])
+    sheet.append(["S2", "Smith", "Emma", "2010-05-01", int(BAD_PHN), "Burnaby", "2021-01-01", None])
+    sheet.append(["S3", "Smith", "Emma", "not a date", None, "Burnaby", "2021-01-01", None])
+    local = tmp_path / "LOCAL.xlsx"
+    book.save(local)
+    stdout, stderr = run(registry, local, out)
+    decisions = {d["list_id"]: d for d in json.loads(out.read_text())["decisions"]}
+    assert (decisions["S1"]["decision"], decisions["S1"]["person"]) == ("merge", "P1")
+    assert (decisions["S2"]["decision"], decisions["S2"]["person"]) == ("merge", "P2")
+    assert "S3" not in decisions
+    assert "line 4, date_of_birth: 'not a date' is not a date YYYY-MM-DD" in stderr
+    assert "warning: line 3, phn" in stderr
