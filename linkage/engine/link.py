@@ -66,7 +66,7 @@ def _training_pairs(left, right, settings, *, same: bool) -> tuple[pl.DataFrame,
 def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int]:
     blocked = candidate_pairs(left, right, max_block=settings.max_block, same=same)
     if not same:
-        blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique()
+        blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique().sort("l", "r")
     compared = _compared(blocked, left, right, settings).filter(~pl.col("phn_conflict"))
     sample = _compared(_random_pairs(left, right, settings, same=same), left, right, settings)
     by_birth, scale = _training_pairs(left, right, settings, same=same)
