@@ -5,10 +5,12 @@ levels → the model trained on these very files (u from random pairs, m by EM) 
 score per pair → the domain rules, which the score alone does not decide:
 - an exact valid PHN is a merge whatever else differs; two valid PHNs that differ rule
   a pair out (the local file's PHNs arrive already checked: a bad check digit is blank);
-- no merge unless the first names agree, are nicknames of each other or a typo apart:
-  twins share everything else, and a score adds up what they share;
+- no merge unless the first names agree, are nicknames of each other or a typo apart
+  (twins share everything else, and a score adds up what they share), nor unless the
+  birth dates agree, are swapped or one slip apart (`_with_rules` has them all);
 - no merge unless the best candidate beats the second by a clear margin;
-- the grey band goes to review, with its candidates and the evidence for each.
+- the grey band goes to review, with its plausible candidates and the evidence for each;
+- later rows of the file that are an earlier row's person are its duplicates.
 """
 
 from __future__ import annotations
@@ -237,7 +239,6 @@ def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> lis
     top = (ends.sort(["node", "bits"], descending=[False, True])
            .with_columns(pl.int_range(pl.len()).over("node").alias("rank"))
            .filter(pl.col("rank") < 2))
-    best_other: dict[tuple[int, int], float] = {}
     per_node: dict[int, list[tuple[int, float]]] = {}
     for node, bits, other, _rank in top.iter_rows():
         per_node.setdefault(node, []).append((other, bits))
@@ -245,8 +246,7 @@ def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> lis
     for row in likely.sort("l", "r").iter_rows(named=True):
         rivals = [b for node, partner in ((row["l"], row["r"]), (row["r"], row["l"]))
                   for other, b in per_node.get(node, []) if other != partner]
-        best_other[(row["l"], row["r"])] = max(rivals, default=-np.inf)
-        clear = not rivals or row["bits"] - best_other[(row["l"], row["r"])] >= settings.margin_bits
+        clear = not rivals or row["bits"] - max(rivals) >= settings.margin_bits
         decision = "merge" if row["agrees"] and clear else "review"
         if row["key_r"] < row["key_l"]:  # the words read in the pair's order, a / b
             row = {_other_side(k): v for k, v in row.items()}
