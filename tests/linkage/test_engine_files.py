@@ -169,3 +169,13 @@ def test_a_line_break_inside_quotes_keeps_the_line_numbers_true(tmp_path):
         "line 6, row: has 5 fields, the header 7",
         "line 6, listed_on: '' is not a date YYYY-MM-DD"]
     assert checked.rows["list_id"].to_list() == ["A"]
+
+
+def test_any_community_accepts_a_name_outside_the_seeded_geography(files):
+    registry, local, out = files
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("link", registry=str(registry), local=str(local), out=str(out), any_community=True,
+                 stdout=stdout, stderr=stderr)
+    decisions = {d["list_id"]: d for d in json.loads(out.read_text())["decisions"]}
+    assert decisions["A4"] == {"list_id": "A4", "decision": "new"}
+    assert "Atlantis" not in stderr.getvalue()
