@@ -284,3 +284,10 @@ def test_a_synthetic_list_gives_the_same_decisions_twice():
     two = link(synthetic.registry, synthetic.local).to_json()
     one["figures"].pop("seconds"), two["figures"].pop("seconds")
     assert one == two
+
+
+def test_an_initial_for_a_first_name_is_a_question_with_its_evidence():
+    [d] = decide(person("P10", first_name="R."))
+    assert d.decision == "review"
+    assert d.candidates[0].person == "P10"
+    assert "first name an initial (R. / Robert)" in d.candidates[0].evidence
