@@ -23,7 +23,8 @@ class ApiRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
+            # The account, not its id alone: an id given again to a new account starts afresh.
+            ident = f"user:{request.user.pk}:{request.user.date_joined.timestamp()}"
         else:
             ident = f"addr:{client_address(request._request)}"
         return f"throttle:api:{ident}"
