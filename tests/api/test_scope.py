@@ -144,3 +144,13 @@ def test_report_figures_of_the_managers_divisions_only(client, api_world, manage
     assert client.get("/api/v1/reports/", {"division": other_division.pk}, **manager_headers).status_code == 404
     # A manager reads aggregates, never a person's record.
     assert client.get("/api/v1/registrations/", **manager_headers).status_code == 403
+
+
+def test_the_panel_pages_rows_are_what_the_serializer_would_write(api_world):
+    from api.serializers import PanelEntrySerializer, panel_entry_rows
+    from registries.models import PanelEntry
+
+    api_world["entry"].last_visit = api_world["entry"].since
+    api_world["entry"].save()
+    entries = list(PanelEntry.objects.filter(ended_at__isnull=True).select_related("patient"))
+    assert panel_entry_rows(entries) == PanelEntrySerializer(entries, many=True).data
