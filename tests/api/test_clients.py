@@ -115,3 +115,16 @@ def test_an_administrator_registers_a_client_in_the_admin(client, administrator,
         "name": "Wrong", "kind": "emr", "role": roles.MOA, "divisions": [provider.clinics.first().community.division_id]})
     assert refused.status_code == 200 and not ApiClient.objects.filter(name="Wrong").exists()
     assert "has no scope of this kind" in refused.content.decode()
+
+
+def test_a_token_of_an_application_that_is_no_api_client_calls_nothing(client, coordinator, api_world):
+    from oauth2_provider.models import get_application_model
+
+    Application = get_application_model()
+    # Made by hand in the admin, even owned by a real coordinator: not a registered client.
+    application = Application.objects.create(name="hand-made", user=coordinator, client_secret="s3cret-s3cret",
+                                             client_type=Application.CLIENT_CONFIDENTIAL,
+                                             authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    AccessToken.objects.create(application=application, token="hand-made-token", scope="api",
+                               expires=timezone.now() + datetime.timedelta(hours=1))
+    assert client.get(REGISTRATIONS, HTTP_AUTHORIZATION="Bearer hand-made-token").status_code == 401
