@@ -272,3 +272,70 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- The REST API, its clients, and FHIR bulk export (api/) ---------------------------
+# People in the browser keep their session; systems (an EMR, a data warehouse) present
+# an OAuth 2 token from the client-credentials grant, which resolves to the client's
+# service account (api/auth.py). Every DRF view, the FHIR ones included, uses these.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "oauth2_provider", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ClientCredentialsAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+OAUTH2_PROVIDER = {
+    # Systems only: the client-credentials grant, short-lived tokens, no refresh tokens.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("ATTACH_API_TOKEN_SECONDS", "3600")),
+    "SCOPES": {"api": "The Attach REST and FHIR APIs, within the client's role and scope"},
+    "DEFAULT_SCOPES": ["api"],
+    # The OAuth 2.0 Security BCP (RFC 9700) throughout: tokens stored hashed, only in the
+    # Authorization header, no implicit or password grants, https redirect URIs only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# DOT's models are swappable; our ApiClient points at its application model by this name.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Attach API",
+    "DESCRIPTION": "The Provincial Attachment System's REST API. Systems authenticate with an OAuth 2 "
+                   "client-credentials token (POST /o/token/); people in the browser with their session.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The reference page's assets are ours (drf-spectacular-sidecar), never a CDN's.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PatientGenderEnum": "registries.vocab.GENDERS",
+        "ProviderGenderEnum": "registries.vocab.PROVIDER_GENDERS",
+        "RegistrationStatusEnum": "patients.models.Registration.Status",
+        "OfferStatusEnum": "attachment.workflow.models.Offer.Status",
+        "ProposalStatusEnum": "attachment.workflow.models.Proposal.Status",
+        "MatchRunStatusEnum": "attachment.workflow.models.MatchRun.Status",
+    },
+}
+# Requests per client (a system's service account, or a person) per period, over every API.
+ATTACH_API_RATE = os.environ.get("ATTACH_API_RATE", "1200/min")
+# Bulk export files are kept this long, then deleted by the beat job api.bulk_expire.
+ATTACH_BULK_EXPORT_HOURS = float(os.environ.get("ATTACH_BULK_EXPORT_HOURS", "24"))

@@ -98,6 +98,12 @@ def readable_clinics(user):
     return Clinic.objects.filter(q).distinct()
 
 
+def coordinator_registrations(user):
+    """Registrations on the waitlists of the coordinator's divisions (the API's list; the
+    waitlist page filters the same divisions through its selector)."""
+    return Registration.objects.filter(division__in=coordinator_divisions(user))
+
+
 def coordinator_runs(user):
     """Matching runs within the coordinator's divisions, and region-wide runs (which cover them)."""
     division_ids = list(coordinator_divisions(user).values_list("pk", flat=True))
@@ -155,8 +161,16 @@ def provider_to_read(user, pk) -> Provider:
 
 
 def panel_to_read(user, pk) -> Provider:
-    """The provider whose panel the user may read, or 404."""
-    return _one(panel_readable_providers(user).filter(pk=pk), "No such provider in your scope.")
+    """The provider whose panel the user may read, or 404. The same answer as
+    panel_readable_providers, asked in the order that is cheapest for the common case
+    (a clinic, or its EMR, reading a panel it acts for: one query)."""
+    provider = acting_providers(user).filter(pk=pk).first()
+    if provider is None:
+        divisions = coordinator_divisions(user)
+        provider = providers_in_divisions(divisions).filter(pk=pk).first() if divisions.exists() else None
+    if provider is None:
+        raise Http404("No such provider in your scope.")
+    return provider
 
 
 def clinic_to_read(user, pk) -> Clinic:
@@ -169,7 +183,7 @@ def clinic_to_manage(user, pk) -> Clinic:
 
 def registration_to_read(user, pk) -> Registration:
     return _one(
-        Registration.objects.filter(division__in=coordinator_divisions(user), pk=pk)
+        coordinator_registrations(user).filter(pk=pk)
         .select_related("community", "division", "entered_by"),
         "No such registration",
     )
@@ -370,3 +384,15 @@ def mdt_item_to_act_for(user, pk):
 
     return _one(MdtAgendaItem.objects.filter(pk=pk, meeting__in=mdt_meetings(user), patient__in=care_patients(user))
                 .select_related("meeting", "patient"), "No such agenda item in your scope.")
+# --- bulk export (api/bulk/) -----------------------------------------------------------
+# An export covers the panels its requester could read when they asked
+# (panel_readable_providers); its status and files are the requester's alone.
+
+
+def bulk_export_of(user, pk):
+    """The export `user` asked for, or 404 (another caller's export is indistinguishable from none)."""
+    from api.models import BulkExport
+
+    if not user.is_authenticated:
+        raise Http404("No such export.")
+    return _one(BulkExport.objects.filter(pk=pk, requested_by=user), "No such export.")
