@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "patients",
     "reports",
     "care",
+    # FHIR R4 at /fhir/ (DRF views).
+    "rest_framework",
+    "fhir",
 ]
 
 MIDDLEWARE = [
@@ -260,3 +263,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# --- FHIR (fhir/) ---------------------------------------------------------------------------
+# DRF's defaults for the FHIR views until the REST API's settings (h-api) replace them:
+# sessions for people (no HTTP Basic: it would skip MFA), signed-in users only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+# The EMR handoff webhook: attempts doubling from BACKOFF seconds (capped), given up after
+# MAX_ATTEMPTS (then listed for the clinic lead and the administrator, with retry).
+ATTACH_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_SECONDS", "30"))
+ATTACH_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+ATTACH_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ATTACH_WEBHOOK_MAX_ATTEMPTS", "10"))
+ATTACH_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A pending delivery this long past due is queued again by the sweeper (its message was lost).
+ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS", "120"))

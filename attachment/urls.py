@@ -18,4 +18,6 @@ urlpatterns = [
     path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),
     path("care/", include("care.urls")),
+    # FHIR R4 (fhir/): resources, search, $process-message, the EMR handoff and its webhook outbox.
+    path("fhir/", include("fhir.urls")),
 ]

@@ -316,3 +316,43 @@ def enrolment_to_act_for(user, pk):
 
 def task_to_act_for(user, pk):
     return _one(care_tasks(user).filter(pk=pk).select_related("patient", "pcn", "assigned_to"), "No such task in your scope.")
+
+
+# --- FHIR (fhir/) ---------------------------------------------------------------------
+# The FHIR interface reads what the pages read: a Patient is readable by whoever may read
+# a panel the patient is on (their providers and delegates, the division's coordinators)
+# or the registration they wait on (coordinators); Practitioners, PractitionerRoles and
+# Organizations as the directory pages show them; a Group as the panel page.
+
+
+def readable_patients(user):
+    """Patients on an open panel the user may read, and household members of registrations
+    in a coordinator's divisions."""
+    from patients.models import Patient
+    from registries.models import PanelEntry
+
+    on_panel = PanelEntry.objects.filter(
+        provider__in=panel_readable_providers(user), ended_at__isnull=True).values("patient_id")
+    return Patient.objects.filter(
+        Q(pk__in=on_panel) | Q(registration__division__in=coordinator_divisions(user)))
+
+
+def integration_clinics(user):
+    """Clinics whose EMR integration (facility number, webhook) the user sets and whose
+    failed handoff deliveries they see: a clinic lead's clinics; every clinic for an administrator."""
+    if roles.has_role(user, roles.ADMINISTRATOR):
+        return Clinic.objects.all()
+    return managed_clinics(user)
+
+
+def integration_clinic(user, pk) -> Clinic:
+    return _one(integration_clinics(user).filter(pk=pk), "No such clinic in your scope.")
+
+
+def handoff_offer(user, pk) -> Offer:
+    """An attached offer whose EMR handoff the user may download: one of their clinic inbox's."""
+    return _one(
+        clinic_offers(user).filter(pk=pk, status=Offer.Status.ATTACHED).select_related(
+            "registration__community", "provider", "clinic__community"),
+        "No such attached offer in your scope.",
+    )
