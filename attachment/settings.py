@@ -52,8 +52,7 @@ INSTALLED_APPS = [
     "patients",
     "reports",
     "care",
-    # FHIR R4 at /fhir/ (DRF views).
-    "rest_framework",
+    # FHIR R4 at /fhir/ (DRF views; rest_framework is added with the API's settings below).
     "fhir",
 ]
 
@@ -266,12 +265,7 @@ LOGGING = {
 
 
 # --- FHIR (fhir/) ---------------------------------------------------------------------------
-# DRF's defaults for the FHIR views until the REST API's settings (h-api) replace them:
-# sessions for people (no HTTP Basic: it would skip MFA), signed-in users only.
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-}
+# The FHIR views use the API's REST_FRAMEWORK defaults below (OAuth 2 tokens, sessions).
 # The EMR handoff webhook: attempts doubling from BACKOFF seconds (capped), given up after
 # MAX_ATTEMPTS (then listed for the clinic lead and the administrator, with retry).
 ATTACH_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_SECONDS", "30"))
@@ -280,3 +274,59 @@ ATTACH_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ATTACH_WEBHOOK_MAX_ATTEMPTS", 
 ATTACH_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # A pending delivery this long past due is queued again by the sweeper (its message was lost).
 ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS", "120"))
+
+
+# --- The REST API, its clients, and FHIR bulk export (api/) ---------------------------
+# People in the browser keep their session; systems (an EMR, a data warehouse) present
+# an OAuth 2 token from the client-credentials grant, which resolves to the client's
+# service account (api/auth.py). Every DRF view, the FHIR ones included, uses these.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "oauth2_provider", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ClientCredentialsAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+OAUTH2_PROVIDER = {
+    # Systems only: the client-credentials grant, short-lived tokens, no refresh tokens.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("ATTACH_API_TOKEN_SECONDS", "3600")),
+    "SCOPES": {"api": "The Attach REST and FHIR APIs, within the client's role and scope"},
+    "DEFAULT_SCOPES": ["api"],
+}
+# DOT's models are swappable; our ApiClient points at its application model by this name.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Attach API",
+    "DESCRIPTION": "The Provincial Attachment System's REST API. Systems authenticate with an OAuth 2 "
+                   "client-credentials token (POST /o/token/); people in the browser with their session.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The reference page's assets are ours (drf-spectacular-sidecar), never a CDN's.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PatientGenderEnum": "registries.vocab.GENDERS",
+        "ProviderGenderEnum": "registries.vocab.PROVIDER_GENDERS",
+        "RegistrationStatusEnum": "patients.models.Registration.Status",
+        "OfferStatusEnum": "attachment.workflow.models.Offer.Status",
+        "ProposalStatusEnum": "attachment.workflow.models.Proposal.Status",
+        "MatchRunStatusEnum": "attachment.workflow.models.MatchRun.Status",
+    },
+}
+# Requests per client (a system's service account, or a person) per period, over every API.
+ATTACH_API_RATE = os.environ.get("ATTACH_API_RATE", "1200/min")
+# Bulk export files are kept this long, then deleted by the beat job api.bulk_expire.
+ATTACH_BULK_EXPORT_HOURS = float(os.environ.get("ATTACH_BULK_EXPORT_HOURS", "24"))

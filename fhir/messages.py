@@ -77,9 +77,11 @@ class Message:
 def process(body: bytes, *, user, actor) -> tuple[int, dict]:
     """Apply a panel message; (HTTP status, response message Bundle or OperationOutcome)."""
     try:
-        message = read(body)
+        data = _json(body)
+        message = read(data)
         provider = _provider(user, message)
-        digest = hashlib.sha256(body).hexdigest()
+        # The replay check compares the message's content, not its whitespace.
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         replay = _replayed(message.id, digest, user)
         if replay is not None:
             return 200, replay
@@ -110,14 +112,18 @@ def _replayed(message_id: str, digest: str, user) -> dict | None:
     return done.response
 
 
-def read(body: bytes) -> Message:
-    """Parse and check a panel message; MessageError naming the first element that is wrong."""
+def _json(body: bytes):
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise MessageError(f"The body is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}{where}.",
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise MessageError(f"The body is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
                            code="structure") from exc
+    except UnicodeDecodeError as exc:
+        raise MessageError("The body is not JSON: it is not UTF-8 text.", code="structure") from exc
+
+
+def read(data) -> Message:
+    """Check a panel message (parsed JSON); MessageError naming the first element that is wrong."""
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise MessageError("Send a message Bundle (resourceType Bundle).", expression="Bundle.resourceType",
                            code="structure")

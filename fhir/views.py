@@ -9,7 +9,10 @@ Every error is an OperationOutcome.
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404
+from django.http.request import RawPostDataException
 from rest_framework import exceptions
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -46,6 +49,9 @@ class FHIRView(APIView):
             return outcome(404, str(exc) or "Not found.", code="not-found")
         if isinstance(exc, SearchError):
             return outcome(400, exc.message, expression=exc.parameter, code="value")
+        if isinstance(exc, exceptions.ParseError):
+            # DRF parsed the body already (OAuth authentication reads it): say where it broke.
+            return outcome(400, f"The body is not JSON: {exc.detail}", expression="Bundle", code="structure")
         if isinstance(exc, exceptions.UnsupportedMediaType):
             return outcome(415, str(exc.detail), code="not-supported")
         if isinstance(exc, exceptions.NotAcceptable):
@@ -134,10 +140,14 @@ class ProcessMessage(FHIRView):
 
     def post(self, request):
         # The body is read as bytes (not request.data), so that malformed JSON is answered
-        # with an OperationOutcome naming where it broke, and its hash keys the replay check.
+        # with an OperationOutcome naming where it broke.
         content_type = request.content_type.split(";")[0].strip()
         if content_type not in (FHIR_JSON, "application/json"):
             return outcome(415, f"Send the message Bundle as {FHIR_JSON}.", code="not-supported")
-        status_code, body = messages.process(request.body, user=request.user, actor=request.actor)
+        try:
+            raw = request.body
+        except RawPostDataException:  # the authentication read the stream: DRF has it parsed
+            raw = json.dumps(request.data).encode()
+        status_code, body = messages.process(raw, user=request.user, actor=request.actor)
         return Response(body, status=status_code)
 

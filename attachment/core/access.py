@@ -98,6 +98,12 @@ def readable_clinics(user):
     return Clinic.objects.filter(q).distinct()
 
 
+def coordinator_registrations(user):
+    """Registrations on the waitlists of the coordinator's divisions (the API's list; the
+    waitlist page filters the same divisions through its selector)."""
+    return Registration.objects.filter(division__in=coordinator_divisions(user))
+
+
 def coordinator_runs(user):
     """Matching runs within the coordinator's divisions, and region-wide runs (which cover them)."""
     division_ids = list(coordinator_divisions(user).values_list("pk", flat=True))
@@ -169,7 +175,7 @@ def clinic_to_manage(user, pk) -> Clinic:
 
 def registration_to_read(user, pk) -> Registration:
     return _one(
-        Registration.objects.filter(division__in=coordinator_divisions(user), pk=pk)
+        coordinator_registrations(user).filter(pk=pk)
         .select_related("community", "division", "entered_by"),
         "No such registration",
     )
@@ -356,3 +362,17 @@ def handoff_offer(user, pk) -> Offer:
             "registration__community", "provider", "clinic__community"),
         "No such attached offer in your scope.",
     )
+
+
+# --- bulk export (api/bulk/) -----------------------------------------------------------
+# An export covers the panels its requester could read when they asked
+# (panel_readable_providers); its status and files are the requester's alone.
+
+
+def bulk_export_of(user, pk):
+    """The export `user` asked for, or 404 (another caller's export is indistinguishable from none)."""
+    from api.models import BulkExport
+
+    if not user.is_authenticated:
+        raise Http404("No such export.")
+    return _one(BulkExport.objects.filter(pk=pk, requested_by=user), "No such export.")
