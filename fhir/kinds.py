@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from attachment.core import access
-from fhir import mapping, search
+from fhir import care, mapping, search
 from providers.models import ProviderClinic
 from registries.models import PanelEntry
 
@@ -51,6 +51,11 @@ def _group_members(providers, user):
     return [mapping.patient(p) for p in Patient.objects.filter(pk__in=on_panels.values("patient_id")).order_by("pk")]
 
 
+def _care_plans(plans, user):
+    versions = care.latest_versions(plans)
+    return [care.care_plan(p, versions.get(p.pk)) for p in plans]
+
+
 def _clinics(user):
     return access.readable_clinics(user).select_related("community")
 
@@ -73,6 +78,17 @@ KINDS: dict[str, Kind] = {
     "Organization": Kind(scope=_clinics, filters=_plain(search.organization_filters),
                          render=lambda records, user: [mapping.organization(c) for c in records], personal=False),
     # A Group carries every member of a panel (a few thousand): a page holds a few panels.
+    # Care coordination (care/): read only, in the care scope.
+    "EpisodeOfCare": Kind(scope=lambda user: access.care_enrolments(user).select_related("programme"),
+                          filters=_plain(search.care_filters), personal=True, object_type="care.Enrolment",
+                          render=lambda records, user: [care.episode_of_care(e) for e in records]),
+    "CarePlan": Kind(scope=access.care_plans, filters=_plain(search.care_filters), personal=True,
+                     object_type="care.CarePlan", render=_care_plans),
+    "Task": Kind(scope=lambda user: access.care_tasks(user).select_related("assigned_to"),
+                 filters=_plain(search.care_filters), personal=True, object_type="care.Task",
+                 render=lambda records, user: [care.task(t) for t in records]),
+    "Communication": Kind(scope=access.care_contacts, filters=_plain(search.care_filters), personal=True,
+                          object_type="care.Contact", render=lambda records, user: [care.communication(c) for c in records]),
     "Group": Kind(scope=access.panel_readable_providers, filters=search.group_filters, render=_groups,
                   personal=True, object_type="fhir.Group", max_count=10, include=_group_members),
 }

@@ -263,7 +263,8 @@ def capability_statement() -> dict:
         "Group": [("managing-entity", "reference", "Practitioner/{id}"), ("_id", "token", ""),
                   ("_include", "special", "Group:member includes the members' Patient resources")],
     }
-    care = ["EpisodeOfCare", "CarePlan", "Goal", "Task", "Communication"]
+    # Goals and the carers' CareTeam are contained in their CarePlan.
+    care = ["EpisodeOfCare", "CarePlan", "Task", "Communication"]
     resources = [
         {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
          "searchParam": [{"name": n, "type": t, **({"documentation": d} if d else {})} for n, t, d in params]}

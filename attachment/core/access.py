@@ -376,3 +376,17 @@ def bulk_export_of(user, pk):
     if not user.is_authenticated:
         raise Http404("No such export.")
     return _one(BulkExport.objects.filter(pk=pk, requested_by=user), "No such export.")
+
+
+def care_plans(user):
+    """Care plans of the patients whose care record the user may see (FHIR CarePlan)."""
+    from care.models import CarePlan
+
+    return CarePlan.objects.filter(patient__in=care_patients(user))
+
+
+def care_contacts(user):
+    """Contacts with (or about) the patients whose care record the user may see (FHIR Communication)."""
+    from care.models import Contact
+
+    return Contact.objects.filter(patient__in=care_patients(user))
