@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from api.views.matching import MatchRunViewSet
 from api.views.offers import OfferViewSet
@@ -13,8 +13,7 @@ from api.views.reports import ReportsView
 
 app_name = "api"
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router = SimpleRouter(trailing_slash=True)
 router.register("registrations", RegistrationViewSet, basename="registration")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("panels", PanelViewSet, basename="panel")

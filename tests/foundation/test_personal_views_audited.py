@@ -29,6 +29,7 @@ from tests.registries.conftest import good_rows, panel_csv, phn_list
 
 pytestmark = pytest.mark.django_db
 DOB = datetime.date(1980, 5, 17)  # the factories' date of birth
+READS = ["view", "search", "export"]  # an export (a bulk file fetched) reads people too
 
 # name -> (who opens it, how: a function of the world giving (method, url, data))
 PERSONAL = {
@@ -76,7 +77,27 @@ PERSONAL = {
     "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
+    # The REST API (api/) and FHIR bulk export (api/bulk/): the same people, the same audit.
+    "api:registration-list": ("coordinator", lambda w: ("get", reverse("api:registration-list"), None)),
+    "api:registration-detail": ("coordinator", lambda w: ("get", reverse("api:registration-detail",
+                                                                         args=[w["registration"].pk]), None)),
+    "api:panel-entries": ("moa", lambda w: ("get", reverse("api:panel-entries", args=[w["provider"].pk]), None)),
+    "api:offer-list": ("moa", lambda w: ("get", reverse("api:offer-list"), None)),
+    "api:offer-detail": ("moa", lambda w: ("get", reverse("api:offer-detail", args=[w["offer"].pk]), None)),
+    "api:run-proposals": ("coordinator", lambda w: ("get", reverse("api:run-proposals",
+                                                                   args=[w["proposal"].match_run_id]), None)),
+    "bulk:file": ("moa", lambda w: ("get", _bulk_file_url(w), None)),
 }
+
+
+def _bulk_file_url(world):
+    """A finished export of the MOA's panels, and its Patient file."""
+    from api.bulk import services as bulk
+
+    export = bulk.request_export(user=world["moa"], provider_ids=[world["provider"].pk], types=["Patient"],
+                                 since=None, request_url="/fhir/$export")
+    bulk.run_export(export.pk)
+    return reverse("bulk:file", args=[export.pk, "Patient"])
 
 POST_ONLY = "a change (POST only); the service it calls audits the change"
 FORM = "an empty form; what it submits is audited by its service"
@@ -105,6 +126,17 @@ NOT_PERSONAL = {
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
+    "api:schema": "the API's OpenAPI description", "api:docs": "the API's reference page",
+    "api:provider-list": DIRECTORY, "api:provider-detail": DIRECTORY, "api:provider-capacity": DIRECTORY,
+    "api:panel-list": "panel sizes: a count per provider", "api:panel-detail": "a panel's size: a count",
+    "api:panel-remove-patient": POST_ONLY, "api:offer-accept": POST_ONLY, "api:offer-decline": POST_ONLY,
+    "api:offer-meet-and-greet": POST_ONLY,
+    "api:run-list": AGGREGATE, "api:run-detail": AGGREGATE, "api:reports": AGGREGATE,
+    "oauth2_provider:token": "a system's OAuth 2 token", "oauth2_provider:revoke-token": POST_ONLY,
+    "oauth2_provider:introspect": "whether a token is valid, for the system holding it",
+    "bulk:export_system": "starts an export (audited as asked); its files are audited when fetched",
+    "bulk:export_group": "starts an export (audited as asked); its files are audited when fetched",
+    "bulk:status": "an export's progress and manifest: counts and links",
 }
 
 
@@ -136,8 +168,11 @@ ADMIN_NOT_PERSONAL = {
     "providers.CapacityDeclaration", "providers.Clinic", "providers.Delegation", "providers.Provider",  # directory
     "registries.Community", "registries.Division", "registries.HealthAuthority", "registries.PCN",  # geography
     "care.Programme",  # the list of care programmes
+    "api.BulkExport",  # who exported which panels when: provider ids and counts, never a person
 }
-OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports")
+# An API client's page: changes to who may call (its scope) are audited like a person's.
+ADMIN_PERSONAL |= {"api.ApiClient"}
+OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports", "api")
 
 
 def _url_names(patterns, namespace=None):
@@ -214,10 +249,10 @@ def test_each_personal_view_writes_an_audit_event(client, settings, world, name)
     if name == "workflow:skip":
         assert world["proposal"] is not None
     method, url, data = how(world)
-    before = AuditEvent.objects.filter(action__in=["view", "search"]).count()
+    before = AuditEvent.objects.filter(action__in=READS).count()
     response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
     assert response.status_code == 200, f"{name}: {response.status_code}"
-    events = AuditEvent.objects.filter(action__in=["view", "search"]).order_by("-pk")
+    events = AuditEvent.objects.filter(action__in=READS).order_by("-pk")
     assert events.count() > before, f"{name} showed personal information and wrote no audit event"
     if who in ("coordinator", "moa", "care"):
         assert events.first().user == world[who]
@@ -233,9 +268,14 @@ def test_every_admin_model_page_is_declared_and_personal_ones_are_audited():
 @pytest.mark.parametrize("label", sorted(ADMIN_PERSONAL))
 def test_the_admins_personal_pages_write_audit_events(client, administrator, world, label):
     app_label, model_name = label.lower().split(".")
-    obj = {"patients.registration": world["registration"], "patients.patient": world["entry"].patient,
-           "registries.panelentry": world["entry"], "registries.panelupload": world["upload"],
-           "registries.panelconflict": world["conflict"], "registries.waitlistflag": world["flag"]}[label.lower()]
+    if label == "api.ApiClient":
+        from api.clients import register_client
+
+        obj, _ = register_client(name="Joe's EMR", kind="emr", role=roles.MOA, scope=[world["provider"]])
+    else:
+        obj = {"patients.registration": world["registration"], "patients.patient": world["entry"].patient,
+               "registries.panelentry": world["entry"], "registries.panelupload": world["upload"],
+               "registries.panelconflict": world["conflict"], "registries.waitlistflag": world["flag"]}[label.lower()]
     login(client, administrator)
     pages = [reverse(f"admin:{app_label}_{model_name}_changelist"),
              reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk]),
