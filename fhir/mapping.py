@@ -292,7 +292,10 @@ def capability_statement() -> dict:
                 "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}]},
             "resource": resources,
             "operation": [{"name": "process-message",
-                           "definition": "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"}],
+                           "definition": "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"},
+                          {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+                          {"name": "export",
+                           "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"}],
         }],
         "messaging": [{"supportedMessage": [
             {"mode": "receiver", "definition": "https://fhir.attach.bc.ca/MessageDefinition/panel-add"},

@@ -12,7 +12,9 @@ resource against its fhir.resources model, PHN system and check digit, the provi
 the caller's scope, the facility one of theirs), then every member is added or removed
 through the panel services the pages use (`registries.panels.entries`: the 98990 add
 with its conflicts, the remove with its reason), in one transaction. The message id
-(`Bundle.id`) is kept with the response: a replay changes nothing and answers the same.
+(`Bundle.id`) is kept with the response: a replay changes nothing and answers the same;
+two copies at once are serialised by an advisory lock on the id, so the second finds the
+first's response rather than applying it again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from attachment.core import access
 from attachment.core.http import absolute_url
@@ -82,21 +84,17 @@ def process(body: bytes, *, user, actor) -> tuple[int, dict]:
         provider = _provider(user, message)
         # The replay check compares the message's content, not its whitespace.
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-        replay = _replayed(message.id, digest, user)
-        if replay is not None:
-            return 200, replay
-        try:
-            with transaction.atomic():
-                results = _apply(message, provider, user=user, actor=actor)
-                response = response_message(message, results)
-                ProcessedMessage.objects.create(message_id=message.id, body_hash=digest, event=message.event,
-                                                provider=provider, received_by=user, response=response)
-        except IntegrityError:
-            # The same message arrived twice at once: the other one committed first.
+        with transaction.atomic():
+            # One message id at a time: a second copy waits here, then finds the first's response.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"fhir-message:{message.id}"])
             replay = _replayed(message.id, digest, user)
-            if replay is None:
-                raise
-            return 200, replay
+            if replay is not None:
+                return 200, replay
+            results = _apply(message, provider, user=user, actor=actor)
+            response = response_message(message, results)
+            ProcessedMessage.objects.create(message_id=message.id, body_hash=digest, event=message.event,
+                                            provider=provider, received_by=user, response=response)
         return 200, response
     except MessageError as exc:
         return exc.status, mapping.operation_outcome(exc.issues)

@@ -3,11 +3,13 @@ scripted sequence of statuses and recording every request (headers, body, answer
 
 import http.server
 import threading
+import time
 
 
 class Receiver:
-    def __init__(self, statuses, then=200):
+    def __init__(self, statuses, then=200, delay=0.0):
         self.statuses = list(statuses)
+        self.delay = delay
         self.then = then
         self.requests = []
         self.lock = threading.Lock()
@@ -16,6 +18,7 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(receiver.delay)
                 with receiver.lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.then
                     receiver.requests.append({"headers": dict(self.headers), "body": body, "status": status})
