@@ -30,6 +30,8 @@ class FHIRView(APIView):
     renderer_classes = [FHIRJSONRenderer, JSONRenderer]
     parser_classes = [FHIRJSONParser]
     permission_classes = [IsAuthenticated]
+    # Not in the REST API's OpenAPI schema: FHIR describes itself (the CapabilityStatement).
+    schema = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
