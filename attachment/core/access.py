@@ -334,13 +334,18 @@ def task_to_act_for(user, pk):
 def readable_patients(user):
     """Patients on an open panel the user may read, and household members of registrations
     in a coordinator's divisions."""
+    from django.db.models import Exists, OuterRef
+
     from patients.models import Patient
     from registries.models import PanelEntry
 
-    on_panel = PanelEntry.objects.filter(
-        provider__in=panel_readable_providers(user), ended_at__isnull=True).values("patient_id")
-    return Patient.objects.filter(
-        Q(pk__in=on_panel) | Q(registration__division__in=coordinator_divisions(user)))
+    providers = list(panel_readable_providers(user).values_list("pk", flat=True))
+    divisions = list(coordinator_divisions(user).values_list("pk", flat=True))
+    # A correlated EXISTS on the panel index, the scope's ids given as lists: a search's own
+    # condition (a PHN, a name) picks the few patients first, and scope is checked on those
+    # (a PHN look-up in a division's 100,000 panel patients: 2 ms, against 60 ms for IN (...)).
+    on_panel = PanelEntry.objects.filter(patient_id=OuterRef("pk"), provider_id__in=providers, ended_at__isnull=True)
+    return Patient.objects.filter(Exists(on_panel) | Q(registration__division_id__in=divisions))
 
 
 def integration_clinics(user):
