@@ -7,7 +7,7 @@ format with quote and delimiter characters that JSON text never holds raw (\x01,
 format would double every backslash of the JSON's escapes.
 
 A FHIR element must not be null and an array must not be empty, so optional elements
-are built with CASE (one row at a time, cheap) or, for the few rows of Group,
+are built with CASE (one row at a time, cheap) or, for the few small rows of
 Practitioner and Organization, cleared with json_strip_nulls.
 """
 
@@ -44,9 +44,10 @@ WHERE e.provider_id = ANY({{providers}}) AND e.ended_at IS NULL
 """
 
 # A provider's panel: its open entries now. With _since, the panels whose membership
-# changed since (an entry begun or ended), with their whole current membership.
-GROUP = f"""
-SELECT json_strip_nulls(json_build_object(
+# changed since (an entry begun or ended), with their whole current membership. The
+# members' array is the big part (a million entries in all): built once by json_agg and
+# never re-parsed, so an empty panel takes the other branch rather than json_strip_nulls.
+_GROUP_COMMON = f"""
     'resourceType', 'Group', 'id', pr.id::text,
     'meta', json_build_object('lastUpdated', {_INSTANT.format(col="COALESCE(m.changed, pr.created_at)")}),
     'identifier', json_build_array(json_build_object('system', {{practitioner_system}},
@@ -55,9 +56,11 @@ SELECT json_strip_nulls(json_build_object(
     'name', 'Panel of ' || CASE pr.kind WHEN 'FP' THEN 'Dr. ' ELSE 'NP ' END || pr.first_name || ' ' || pr.last_name,
     'managingEntity', json_build_object('reference', 'Practitioner/' || pr.id,
                                         'display', pr.first_name || ' ' || pr.last_name),
-    'quantity', COALESCE(m.n, 0),
-    'member', m.members
-))::text
+    'quantity', COALESCE(m.n, 0)"""
+
+GROUP = f"""
+SELECT CASE WHEN m.n > 0 THEN json_build_object({_GROUP_COMMON}, 'member', m.members)
+       ELSE json_build_object({_GROUP_COMMON}) END::text
 FROM providers_provider pr
 LEFT JOIN LATERAL (
     SELECT count(*) AS n, max(e.created_at) AS changed,

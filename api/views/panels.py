@@ -17,6 +17,7 @@ from api.serializers import (
     PanelEntrySerializer,
     PanelSerializer,
     ReasonSerializer,
+    panel_entry_rows,
 )
 from attachment.core import access, audit, roles
 from providers.models import Provider
@@ -72,7 +73,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(qs)
         audit.record(user=request.user, action="search" if request.GET.get("phn") else "view", obj=provider,
                      actor=request.actor, summary=f"API: panel of {provider} read ({len(page)} patients)")
-        return self.get_paginated_response(PanelEntrySerializer(page, many=True).data)
+        return self.get_paginated_response(panel_entry_rows(page))
 
     @extend_schema(request=AddPatientSerializer, responses={201: AddPatientResultSerializer,
                                                             202: AddPatientResultSerializer})

@@ -171,3 +171,18 @@ def test_files_expire_and_a_cancelled_export_is_deleted(media, client, api_world
     assert BulkExport.objects.get(pk=second.pk).status == "cancelled"
     # A re-delivered task changes nothing for a finished or cancelled export.
     assert services.run_export(second.pk).status == "cancelled"
+
+
+@pytest.mark.django_db
+def test_an_empty_panel_is_a_valid_group_without_members(media, client, api_world):
+    from registries.panels import entries
+
+    entries.remove_patient(api_world["entry"], reason="Moved away")
+    login(client, api_world["moa"])
+    status_url = client.get(f"/fhir/Group/{api_world['provider'].pk}/$export", {"_type": "Group,Patient"})[
+        "Content-Location"]
+    services.run_export(BulkExport.objects.get().pk)
+    output = client.get(status_url).json()["output"]
+    assert [o["type"] for o in output] == ["Group"]  # no Patient file: nobody is on the panel
+    (group,) = parse_ndjson(fetch_file(client, output[0]["url"], {}), "Group")
+    assert group.quantity == 0 and group.member is None

@@ -25,7 +25,8 @@ def test_a_client_credentials_token_is_the_clients_service_account(client, thomp
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600 and "refresh_token" not in body
-    token = AccessToken.objects.get(token=body["access_token"])
+    token = AccessToken.objects.get(application=api_client.application)
+    assert token.token != body["access_token"]  # stored hashed (RFC 9700): a leaked table holds no usable token
     assert token.user is None  # what django-oauth-toolkit leaves for client credentials...
     listed = client.get(REGISTRATIONS, HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert listed.status_code == 200  # ...and the API resolves to the service account, in its scope
@@ -115,3 +116,22 @@ def test_an_administrator_registers_a_client_in_the_admin(client, administrator,
         "name": "Wrong", "kind": "emr", "role": roles.MOA, "divisions": [provider.clinics.first().community.division_id]})
     assert refused.status_code == 200 and not ApiClient.objects.filter(name="Wrong").exists()
     assert "has no scope of this kind" in refused.content.decode()
+
+
+def test_a_token_of_an_application_that_is_no_api_client_calls_nothing(client, coordinator, api_world):
+    import base64
+
+    from oauth2_provider.models import get_application_model
+
+    Application = get_application_model()
+    # Made by hand in the admin, even owned by a real coordinator: not a registered client.
+    application = Application.objects.create(name="hand-made", user=coordinator, client_secret="s3cret-s3cret",
+                                             client_type=Application.CLIENT_CONFIDENTIAL,
+                                             authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    basic = base64.b64encode(f"{application.client_id}:s3cret-s3cret".encode()).decode()
+    issued = client.post(reverse("oauth2_provider:token"), {"grant_type": "client_credentials"},
+                         HTTP_AUTHORIZATION=f"Basic {basic}")
+    assert issued.status_code == 200  # the OAuth server issues it...
+    response = client.get(REGISTRATIONS, HTTP_AUTHORIZATION=f"Bearer {issued.json()['access_token']}")
+    assert response.status_code == 401  # ...and the API takes it from no one
+    assert "not an active API client" in response.json()["error"]["message"]

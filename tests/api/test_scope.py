@@ -144,3 +144,31 @@ def test_report_figures_of_the_managers_divisions_only(client, api_world, manage
     assert client.get("/api/v1/reports/", {"division": other_division.pk}, **manager_headers).status_code == 404
     # A manager reads aggregates, never a person's record.
     assert client.get("/api/v1/registrations/", **manager_headers).status_code == 403
+
+
+def test_the_panel_pages_rows_are_what_the_serializer_would_write(api_world):
+    from api.serializers import PanelEntrySerializer, panel_entry_rows
+    from registries.models import PanelEntry
+
+    api_world["entry"].last_visit = api_world["entry"].since
+    api_world["entry"].save()
+    entries = list(PanelEntry.objects.filter(ended_at__isnull=True).select_related("patient"))
+    assert panel_entry_rows(entries) == PanelEntrySerializer(entries, many=True).data
+
+
+@pytest.mark.parametrize("who", ["person", "system"])
+def test_a_clinic_lead_reads_the_clinics_providers_but_not_their_panels(client, api_world, who):
+    from tests.factories import UserFactory
+
+    clinic, provider = api_world["clinic"], api_world["provider"]
+    if who == "person":
+        lead = UserFactory(username="lead")
+        roles.grant_clinic(lead, clinic)
+        headers = as_person(client, lead)
+    else:
+        headers = as_system(client, roles.CLINIC_LEAD, [clinic])
+    assert ids(client.get("/api/v1/providers/", **headers)) == {provider.pk}
+    assert client.get(f"/api/v1/providers/{api_world['other_provider'].pk}/", **headers).status_code == 404
+    assert ids(client.get("/api/v1/panels/", **headers)) == set()
+    assert client.get(f"/api/v1/panels/{provider.pk}/entries/", **headers).status_code == 404
+    assert ids(client.get("/api/v1/offers/", **headers)) == set()
