@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "reports",
     "care",
     "linkage",
+    # FHIR R4 at /fhir/ (DRF views; rest_framework is added with the API's settings below).
+    "fhir",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +274,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# --- FHIR (fhir/) ---------------------------------------------------------------------------
+# The FHIR views use the API's REST_FRAMEWORK defaults below (OAuth 2 tokens, sessions).
+# The EMR handoff webhook: attempts doubling from BACKOFF seconds (capped), given up after
+# MAX_ATTEMPTS (then listed for the clinic lead and the administrator, with retry).
+ATTACH_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_SECONDS", "30"))
+ATTACH_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+ATTACH_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ATTACH_WEBHOOK_MAX_ATTEMPTS", "10"))
+ATTACH_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A pending delivery this long past due is queued again by the sweeper (its message was lost).
+ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS", "120"))
+
 
 # --- The REST API, its clients, and FHIR bulk export (api/) ---------------------------
 # People in the browser keep their session; systems (an EMR, a data warehouse) present

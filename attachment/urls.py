@@ -23,4 +23,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("o/", include("api.oauth_urls")),
     path("fhir/", include("api.bulk.urls")),
+    # FHIR R4 (fhir/): resources, search, $process-message, the EMR handoff and its webhook outbox.
+    path("fhir/", include("fhir.urls")),
 ]

@@ -151,6 +151,26 @@ NOT_PERSONAL = {
     "bulk:export_group": "starts an export (audited as asked); its files are audited when fetched",
     "bulk:status": "an export's progress and manifest: counts and links",
 }
+
+
+# --- FHIR (fhir/): resources read and searched, the EMR handoff, the webhook outbox --------
+def _attached_handoff(w):
+    workflow.patient_confirm(w["offer"].pk, by=w["coordinator"])  # the world's offer is clinic-accepted
+    return "get", reverse("fhir:handoff", args=[w["offer"].pk]), None
+
+
+PERSONAL |= {
+    "fhir:read": ("moa", lambda w: ("get", reverse("fhir:read", args=["Patient", w["entry"].patient_id]), None)),
+    "fhir:search": ("moa", lambda w: ("get", reverse("fhir:search", args=["Patient"]), {"name": "Joe"})),
+    "fhir:handoff": ("moa", _attached_handoff),
+}
+NOT_PERSONAL |= {
+    "fhir:metadata": "the FHIR CapabilityStatement: what the server does",
+    "fhir:process_message": POST_ONLY,
+    "fhir:integration": "a clinic's EMR integration settings (facility number, webhook URL): no patient",
+    "fhir:deliveries": "failed handoff deliveries: clinic, provider, offer number, attempts, error; no patient",
+    "fhir:delivery_retry": POST_ONLY,
+}
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
 # Admin: the models whose pages show people, and those that do not.
