@@ -342,3 +342,7 @@ class CareProfile(models.Model):
             ),
             models.CheckConstraint(condition=Q(risk_category__in=list(CATEGORY_LABELS)), name="care_risk_category_valid"),
         ]
+
+
+# Referrals live in their own module; imported here so Django registers them with the app.
+from care.referral_models import Referral, ReferralStep, ReferralType  # noqa: E402,F401

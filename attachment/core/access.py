@@ -316,3 +316,37 @@ def enrolment_to_act_for(user, pk):
 
 def task_to_act_for(user, pk):
     return _one(care_tasks(user).filter(pk=pk).select_related("patient", "pcn", "assigned_to"), "No such task in your scope.")
+
+
+# --- care: referrals and the activity report (care/referrals.py, care/activity.py) -------
+
+
+def care_referrals(user):
+    """Referrals of patients whose care record the user may see (as care_patients)."""
+    from care.models import Referral
+
+    return Referral.objects.filter(patient__in=care_patients(user))
+
+
+def referral_to_act_for(user, pk):
+    return _one(care_referrals(user).filter(pk=pk).select_related("patient", "type", "pcn"),
+                "No such referral in your scope.")
+
+
+def activity_pcns(user):
+    """The PCNs whose activity report the user reads: a care coordinator's own PCNs
+    (figures by person), a division manager's divisions' PCNs (aggregates, suppressed)."""
+    from registries.models import PCN
+
+    if roles.has_role(user, roles.CARE_COORDINATOR):
+        return care_pcns(user)
+    if roles.has_role(user, roles.MANAGER):
+        return PCN.objects.filter(division__in=manager_divisions(user))
+    return PCN.objects.none()
+
+
+def activity_divisions(user):
+    """The divisions a manager reads the care activity report of (aggregates only)."""
+    if not roles.has_role(user, roles.MANAGER):
+        return Division.objects.none()
+    return manager_divisions(user).filter(pk__in=Division.objects.filter(pcns__isnull=False).values("pk"))
