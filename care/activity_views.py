@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from attachment.core import access, audit, roles
-from care import activity
+from care import activity as report_data
 from registries.models import PCN
 
 ALLOWED = (roles.CARE_COORDINATOR, roles.MANAGER)
@@ -21,7 +21,7 @@ class ActivityForm(forms.Form):
     year = forms.TypedChoiceField(coerce=int)
     month = forms.TypedChoiceField(label="Month", coerce=int, required=False, empty_value=None,
                                    choices=[("", "The whole year")] + [(str(n), m) for n, m in
-                                                                       enumerate(activity.MONTHS, 1)])
+                                                                       enumerate(report_data.MONTHS, 1)])
     division = forms.ModelChoiceField(queryset=None, required=False, empty_label=None)
     pcn = forms.ModelChoiceField(queryset=None, label="PCN", required=False, empty_label="All")
 
@@ -61,23 +61,23 @@ def _build(request):
             raise Http404("No such division or PCN in your reports.")
         return form, None, None
     d = form.cleaned_data
-    period = activity.Period(d["year"], d["month"])
+    period = report_data.Period(d["year"], d["month"])
     pcn = d.get("pcn")
     if manager:
         division = d["division"]
         # The whole division's PCNs are protected together whichever one is shown.
         pcn_ids = list(PCN.objects.filter(division=division).values_list("pk", flat=True))
-        figures = activity.figures(pcn_ids, period)
+        figures = report_data.figures(pcn_ids, period)
         label = pcn.name if pcn else division.name
-        report = activity.manager_report(figures, pcn_id=pcn.pk if pcn else None,
+        report = report_data.manager_report(figures, pcn_id=pcn.pk if pcn else None,
                                          title=f"Care coordination activity: {label}, {period.label}")
     else:
         pcn_ids = [pcn.pk] if pcn else list(access.care_pcns(request.user).values_list("pk", flat=True))
-        figures = activity.figures(pcn_ids, period)
+        figures = report_data.figures(pcn_ids, period)
         label = pcn.name if pcn else ", ".join(access.care_pcns(request.user).values_list("name", flat=True))
-        report = activity.coordinator_report(figures, pcn_id=pcn.pk if pcn else None,
+        report = report_data.coordinator_report(figures, pcn_id=pcn.pk if pcn else None,
                                              title=f"Care coordination activity: {label}, {period.label}")
-        report.tables.insert(1, activity.coordinator_table(pcn_ids, period))
+        report.tables.insert(1, report_data.coordinator_table(pcn_ids, period))
     return form, report, label
 
 
@@ -95,7 +95,7 @@ def activity(request):
 
 def _filters(form):
     d = form.cleaned_data
-    out = [("Year", d["year"]), ("Month", activity.MONTHS[d["month"] - 1] if d.get("month") else "The whole year")]
+    out = [("Year", d["year"]), ("Month", report_data.MONTHS[d["month"] - 1] if d.get("month") else "The whole year")]
     if "division" in d:
         out.append(("Division", d["division"]))
     out.append(("PCN", d.get("pcn") or "All"))

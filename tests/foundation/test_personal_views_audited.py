@@ -74,6 +74,10 @@ PERSONAL = {
     "care:need_level": ("care", lambda w: ("get", reverse("care:need_level", args=[w["enrolment"].pk]), None)),
     "care:task_assign": ("care", lambda w: ("get", reverse("care:task_assign", args=[w["task"].pk]), None)),
     "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
+    # Referrals (care/referral_views.py)
+    "care:referral_new": ("care", lambda w: ("get", reverse("care:referral_new", args=[w["care_patient"].pk]), None)),
+    "care:referral": ("care", lambda w: ("get", reverse("care:referral", args=[_referral(w).pk]), None)),
+    "care:referrals_overdue": ("care", lambda w: ("get", reverse("care:referrals_overdue"), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
 }
@@ -105,6 +109,7 @@ NOT_PERSONAL = {
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
+    "care:activity": AGGREGATE, "care:activity_csv": AGGREGATE,
 }
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
@@ -116,8 +121,18 @@ ADMIN_NOT_PERSONAL = {
     "providers.CapacityDeclaration", "providers.Clinic", "providers.Delegation", "providers.Provider",  # directory
     "registries.Community", "registries.Division", "registries.HealthAuthority", "registries.PCN",  # geography
     "care.Programme",  # the list of care programmes
+    "care.ReferralType",  # the kinds of referral and their expected days
 }
 OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports")
+
+
+def _referral(world):
+    """A referral of the world's care patient (made when a page of one is opened)."""
+    from care import referrals
+    from care.models import ReferralType
+
+    return referrals.make_referral(world["care_patient"], type=ReferralType.objects.first(), service="Dr. Amani",
+                                   reason="Falls", sent_on=datetime.date.today(), actor=Actor(user=world["care"]))
 
 
 def _url_names(patterns, namespace=None):
