@@ -15,7 +15,7 @@ from attachment.core.errors import DomainError
 from attachment.core.models import AuditEvent
 from care import generator, referrals
 from care.models import Referral, ReferralType, Task
-from care.referrals import S, InvalidReferralTransition, ReferralError
+from care.referrals import InvalidReferralTransition, ReferralError, S
 from tests.care.conftest import actor
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,10 @@ def geriatric():
     return ReferralType.objects.get(code="geriatric")
 
 
-def _refer(patient, user, kind, sent_on=D(2026, 5, 1), **kw):
+SENT = D(2026, 5, 1)
+
+
+def _refer(patient, user, kind, sent_on=SENT, **kw):
     return referrals.make_referral(patient, type=kind, service="Dr. Amani, geriatric medicine, RIH",
                                    reason="Falls and memory concerns", sent_on=sent_on, actor=actor(user),
                                    today=TODAY, **kw)
