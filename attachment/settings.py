@@ -231,6 +231,17 @@ ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.e
 # Empty: the peer address is the client, whatever a header says.
 ATTACH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ATTACH_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
+# Care coordination: hospital transitions and pre-visit planning (care/generator.py).
+# In hospital, a call to the family every day for the first CARE_DAILY_CALL_DAYS days of a
+# stay, then one a week; after discharge, a follow-up call within N business days (Mon-Fri),
+# the follow-up appointment arranged within M days, the provider's reading of the summary
+# within N business days of its arrival; a visit's PVP reminder N days ahead.
+CARE_DAILY_CALL_DAYS = int(os.environ.get("CARE_DAILY_CALL_DAYS", "7"))
+CARE_DISCHARGE_CALL_BUSINESS_DAYS = int(os.environ.get("CARE_DISCHARGE_CALL_BUSINESS_DAYS", "2"))
+CARE_FOLLOW_UP_APPOINTMENT_DAYS = int(os.environ.get("CARE_FOLLOW_UP_APPOINTMENT_DAYS", "7"))
+CARE_READ_SUMMARY_BUSINESS_DAYS = int(os.environ.get("CARE_READ_SUMMARY_BUSINESS_DAYS", "2"))
+CARE_PVP_REMINDER_DAYS = int(os.environ.get("CARE_PVP_REMINDER_DAYS", "5"))
+
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0 and a real SECRET_KEY.
 _secure = not DEBUG and not TESTING and not DEMO
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _secure)

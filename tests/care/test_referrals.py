@@ -154,7 +154,7 @@ def test_an_overdue_referral_gets_one_chase_closed_when_it_moves_on(care_coordin
     r = _refer(patient, care_coordinator, geriatric)  # due 14 days after May 1st: May 15th
     assert referrals.chase_overdue(D(2026, 5, 15)) == (0, 0)
     assert referrals.chase_overdue(D(2026, 5, 16)) == (1, 0)
-    assert generator.make_due_tasks(D(2026, 5, 17)) == {"chase_overdue": {"made": 0, "closed": 0}}
+    assert generator.make_due_tasks(D(2026, 5, 17))["chase_overdue"] == {"made": 0, "closed": 0}
     chase = Task.objects.get(kind="referral_chase")
     assert (chase.rule_key, chase.patient, chase.assigned_to, chase.due_on) == (
         f"referral-chase:{r.pk}:requested", patient, care_coordinator, D(2026, 5, 16))
