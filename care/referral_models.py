@@ -70,6 +70,7 @@ _REACHED = {
     "closed_on": ["closed"],
     "ended_on": ["rejected", "cancelled"],
 }
+_KEEPS_DATES = ["cancelled"]
 OPEN_STEPS = ["requested", "accepted", "booked", "seen", "report_received"]
 ENDED_STEPS = ["rejected", "cancelled"]
 
@@ -125,14 +126,22 @@ class Referral(models.Model):
                                                                             & Q(status_reason="")),
                 name="care_referral_ended_has_reason",
             ),
+            # A step reached has its date; a step not reached has none, except that a
+            # cancelled referral keeps the dates of the steps it had reached.
             *[
                 models.CheckConstraint(
                     condition=(Q(step__in=steps) & Q(**{f"{field}__isnull": False}))
-                    | (~Q(step__in=steps) & Q(**{f"{field}__isnull": True})),
+                    | (~Q(step__in=[*steps, *_KEEPS_DATES]) & Q(**{f"{field}__isnull": True}))
+                    | Q(step__in=_KEEPS_DATES),
                     name=f"care_referral_{field}_with_step",
                 )
-                for field, steps in _REACHED.items()
+                for field, steps in _REACHED.items() if field != "ended_on"
             ],
+            models.CheckConstraint(
+                condition=(Q(step__in=ENDED_STEPS) & Q(ended_on__isnull=False))
+                | (~Q(step__in=ENDED_STEPS) & Q(ended_on__isnull=True)),
+                name="care_referral_ended_on_with_step",
+            ),
             models.CheckConstraint(
                 condition=_date_order("accepted_on", "sent_on") & _date_order("booked_on", "accepted_on")
                 & _date_order("appointment_on", "booked_on") & _date_order("seen_on", "booked_on")

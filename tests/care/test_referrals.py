@@ -231,3 +231,13 @@ def test_the_chase_rule_over_dates_and_step_durations(care_coordinator, patient,
         # Idempotent: the same day again makes nothing more.
         assert referrals.chase_overdue(today) == (0, 0)
         transaction.set_rollback(True)
+
+
+def test_a_cancelled_referral_keeps_the_dates_it_had_reached(care_coordinator, patient, geriatric):
+    r = _at(S.SEEN, patient, care_coordinator, geriatric)
+    r = referrals.move(r, S.CANCELLED, on=D(2026, 6, 5), reason="Patient moved to Alberta",
+                       actor=actor(care_coordinator), today=TODAY)
+    r.refresh_from_db()
+    assert (r.step, r.status_reason, r.ended_on, r.seen_on) == ("cancelled", "Patient moved to Alberta",
+                                                               D(2026, 6, 5), D(2026, 6, 1))
+    assert r.step_due_on is None and (r.fhir_request_status, r.fhir_task_status) == ("revoked", "cancelled")
