@@ -539,4 +539,5 @@ class MdtAgendaItem(models.Model):
 
 
 # Referrals live in their own module; imported here so Django registers them with the app.
+from care.activity_models import ContactMonth, LastContact, PersonMonth  # noqa: E402,F401
 from care.referral_models import Referral, ReferralStep, ReferralType  # noqa: E402,F401

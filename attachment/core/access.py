@@ -249,6 +249,16 @@ def _on_open_panel_of(provider_ids):
     )
 
 
+def care_patient_ids(user):
+    """The ids of care_patients(user), as a subquery of open panel entries: what other
+    tables' patient_id is filtered on (`patient__in=care_patients(user)` would first join the
+    whole patient table in, a scan of the province for each list)."""
+    from registries.models import PanelEntry
+
+    return PanelEntry.objects.filter(provider_id__in=_care_provider_ids(user), ended_at__isnull=True).values(
+        "patient_id")
+
+
 def care_patients(user):
     """Patients whose care record the user may see: on an open panel in their PCNs (care
     coordinators) or of a provider they act for (providers, delegated MOAs); nothing else."""
@@ -266,7 +276,7 @@ def care_profile_patients(user):
 def care_enrolments(user):
     from care.models import Enrolment
 
-    return Enrolment.objects.filter(patient__in=care_patients(user))
+    return Enrolment.objects.filter(patient_id__in=care_patient_ids(user))
 
 
 def care_tasks(user):
@@ -274,7 +284,7 @@ def care_tasks(user):
     from care.models import Task
 
     return Task.objects.filter(
-        Q(patient__in=care_patients(user)) | Q(patient__isnull=True, pcn__in=care_pcns(user))
+        Q(patient_id__in=care_patient_ids(user)) | Q(patient__isnull=True, pcn__in=care_pcns(user))
         | Q(patient__isnull=True, assigned_to=user)
     )
 
@@ -325,7 +335,7 @@ def care_referrals(user):
     """Referrals of patients whose care record the user may see (as care_patients)."""
     from care.models import Referral
 
-    return Referral.objects.filter(patient__in=care_patients(user))
+    return Referral.objects.filter(patient_id__in=care_patient_ids(user))
 
 
 def referral_to_act_for(user, pk):

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0003_referral_types_and_indexes'),
+        ('care', '0003_activity_rollups'),
         ('care', '0005_task_generator_schedule'),
     ]
 
