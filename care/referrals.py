@@ -251,26 +251,31 @@ CHASE_SQL = f"""
            'referral-chase:' || r.id || ':' || r.step, now()
     FROM care_referral r
     WHERE r.step_due_on IS NOT NULL AND r.step_due_on < %(today)s
+      AND EXISTS (SELECT 1 FROM registries_panelentry e WHERE e.patient_id = r.patient_id AND e.ended_at IS NULL)
       AND NOT EXISTS (
           SELECT 1 FROM care_task t
           WHERE t.rule_key = 'referral-chase:' || r.id || ':' || r.step AND t.rule_key <> ''
             AND t.done_at >= %(rechase_after)s)
     ON CONFLICT DO NOTHING
 """
-# Chases whose referral has moved to another step (or ended) since they were made.
+# Chases whose referral has moved to another step (or ended) since they were made, or
+# whose patient has left every panel (and so the caseload, as the generator's other rules).
 CLOSE_SQL = """
     UPDATE care_task t SET done_at = now()
     FROM care_referral r
     WHERE t.kind = 'referral_chase' AND t.done_at IS NULL AND t.rule_key LIKE 'referral-chase:%%'
       AND r.id = split_part(t.rule_key, ':', 2)::bigint
-      AND (r.step <> split_part(t.rule_key, ':', 3) OR r.step_due_on IS NULL)
+      AND (r.step <> split_part(t.rule_key, ':', 3) OR r.step_due_on IS NULL
+           OR NOT EXISTS (SELECT 1 FROM registries_panelentry e WHERE e.patient_id = r.patient_id
+                          AND e.ended_at IS NULL))
 """
 
 
 def chase_overdue(today: datetime.date | None = None) -> tuple[int, int]:
     """Make a chase task for every referral past its step's due date (one per referral and
-    step; again RECHASE_DAYS after a chase was done while it is still stuck), and close the
-    chases of referrals that have moved on. Returns (made, closed). Two statements over the
+    step; again RECHASE_DAYS after a chase was done while it is still stuck) of a patient
+    still on a panel, and close the chases of referrals that have moved on (or whose
+    patient has left the panels). Returns (made, closed). Two statements over the
     province, whatever its size; safe to run again (the rule key's unique index)."""
     today = today or timezone.localdate()
     rechase_after = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=RECHASE_DAYS),

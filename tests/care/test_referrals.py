@@ -241,3 +241,15 @@ def test_a_cancelled_referral_keeps_the_dates_it_had_reached(care_coordinator, p
     assert (r.step, r.status_reason, r.ended_on, r.seen_on) == ("cancelled", "Patient moved to Alberta",
                                                                D(2026, 6, 5), D(2026, 6, 1))
     assert r.step_due_on is None and (r.fhir_request_status, r.fhir_task_status) == ("revoked", "cancelled")
+
+
+def test_no_chase_for_a_patient_who_left_the_panel_and_theirs_close(care_coordinator, patient, geriatric):
+    from django.utils import timezone
+
+    from registries.models import PanelEntry
+
+    _refer(patient, care_coordinator, geriatric)
+    assert referrals.chase_overdue(D(2026, 5, 16)) == (1, 0)
+    PanelEntry.objects.filter(patient=patient).update(ended_at=timezone.now(), end_reason="Moved away")
+    assert referrals.chase_overdue(D(2026, 5, 17)) == (0, 1)
+    assert referrals.chase_overdue(D(2026, 5, 30)) == (0, 0)
