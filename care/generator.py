@@ -6,8 +6,13 @@ Each rule is set-based: one INSERT … SELECT of the tasks that should exist (sk
 ever made: a task done stays done, and a rule never makes it twice; ON CONFLICT DO NOTHING
 for two runs at once, held by the one-open-task-per-key index), then one UPDATE closing the
 open tasks of that rule that no longer apply (the stay closed, the patient discharged, the
-visit past). A rule's task closed that way has `done_at` set and `done_by` empty; one audit
+visit past). The wanted set is MATERIALIZED and the UPDATE's anti-join a hashed NOT IN (rule
+keys are never NULL): the planner, misjudging the few open tasks of a kind, would otherwise
+loop over the wanted set once per open task. A rule's task closed that way has `done_at` set and `done_by` empty; one audit
 event per rule run says how many were made and closed.
+
+A patient who left the panel has left the PCN's caseload: the rules make nothing for them and
+close what they had open (their stay stays, unseen until they are back on a panel in scope).
 
 Each rule is `rule(today, *, patient_id=None, actor=None) -> (made, closed)`; RULES is the
 list beat runs, in order. Add a rule by appending it (referral chases live in their module).
@@ -93,7 +98,7 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
     wanted_sql = wanted.format(patient=one.format(alias="src"))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"""WITH wanted ({_COLUMNS}) AS ({wanted_sql})
+            f"""WITH wanted ({_COLUMNS}) AS MATERIALIZED ({wanted_sql})
                 INSERT INTO care_task ({_COLUMNS}, created_at)
                 SELECT {_COLUMNS}, now() FROM wanted w
                 WHERE NOT EXISTS (SELECT 1 FROM care_task t WHERE t.rule_key = w.rule_key AND t.rule_key <> '')
@@ -102,10 +107,10 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
         )
         made = cursor.rowcount
         cursor.execute(
-            f"""WITH wanted ({_COLUMNS}) AS ({wanted_sql})
+            f"""WITH wanted ({_COLUMNS}) AS MATERIALIZED ({wanted_sql})
                 UPDATE care_task t SET done_at = now()
                 WHERE t.done_at IS NULL AND t.kind = %(kind)s AND t.rule_key LIKE %(prefix)s {one.format(alias="t")}
-                  AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.rule_key = t.rule_key)""",
+                  AND t.rule_key NOT IN (SELECT w.rule_key FROM wanted w)""",
             params,
         )
         closed = cursor.rowcount
@@ -119,6 +124,11 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
 
 def _title(text_sql: str) -> str:
     return f"left({text_sql}, 200)"
+
+
+# A patient who left the panel left the PCN's caseload: their rules' tasks close, none are made.
+ON_A_PANEL = ("AND EXISTS (SELECT 1 FROM registries_panelentry e"
+              " WHERE e.patient_id = src.patient_id AND e.ended_at IS NULL)")
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -135,9 +145,11 @@ def hospital_calls(today: datetime.date, *, patient_id=None, actor=None) -> tupl
                CASE WHEN {day} < %(daily)s::int THEN %(today)s::date
                     ELSE src.admitted_on + %(daily)s::int + 7 * (({day} - %(daily)s::int) / 7) END AS due_on,
                {_title(f"CASE WHEN {day} < %(daily)s::int THEN 'Daily call to the family: day ' || ({day} + 1) || ' in ' "
-                       f"ELSE 'Weekly call to the family: ' || {day} || ' days in ' END || src.hospital")} AS title
+                       f"ELSE 'Weekly call to the family: week ' || ((%(daily)s::int + 7 * (({day} - %(daily)s::int) / 7)) / 7 + 1)"
+                       f" || ' in ' END || src.hospital")} AS title
         FROM care_hospitalstay src
-        WHERE src.closed_at IS NULL AND src.discharged_on IS NULL AND src.admitted_on <= %(today)s::date {{patient}}"""
+        WHERE src.closed_at IS NULL AND src.discharged_on IS NULL AND src.admitted_on <= %(today)s::date
+          {ON_A_PANEL} {{patient}}"""
     return _apply("hospital-call", "hospital-call", "hospital_call", wanted, {"today": today, "daily": daily},
                   patient_id=patient_id, actor=actor)
 
@@ -146,7 +158,7 @@ def _discharged(select: str, where: str = "") -> str:
     return f"""
         SELECT src.patient_id, src.pcn_id, {select}
         FROM care_hospitalstay src
-        WHERE src.closed_at IS NULL AND src.discharged_on IS NOT NULL {where} {{patient}}"""
+        WHERE src.closed_at IS NULL AND src.discharged_on IS NOT NULL {where} {ON_A_PANEL} {{patient}}"""
 
 
 def discharge_calls(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
@@ -193,7 +205,7 @@ def pvp_reminders(today: datetime.date, *, patient_id=None, actor=None) -> tuple
         WHERE src.cancelled_at IS NULL AND src.visit_on >= %(today)s::date AND src.visit_on - %(days)s::int <= %(today)s::date
           AND (SELECT count(*) FROM jsonb_each(src.checklist) AS item
                WHERE item.key = ANY(%(items)s) AND item.value ->> 'done' = 'true') < %(n_items)s::int
-          {{patient}}"""
+          {ON_A_PANEL} {{patient}}"""
     codes = [code for code, _ in PVP_ITEMS]
     return _apply("pvp-reminder", "pvp-reminder", "pvp_reminder", wanted,
                   {"today": today, "days": settings.CARE_PVP_REMINDER_DAYS, "tz": settings.TIME_ZONE,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from attachment.core import audit
 from care import generator
-from care.models import HospitalStay, Task
+from care.models import HospitalStay
 from care.services import CareError, _locked_patient, _pcn_for, _reason, _user
 
 # An admission typed more than a year back is more likely a mistyped year.
@@ -54,10 +54,9 @@ def record_admission(patient, *, hospital: str, admitted_on, reason: str, actor,
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     errors = {}
-    for field, check in (("hospital", lambda: _text(hospital, "hospital", "the hospital")),
-                         ("reason", lambda: _text(reason, "reason", "the reason for the admission", 300)),
-                         ("admitted_on", lambda: _date(admitted_on, "admitted_on", "admission", patient=patient,
-                                                       today=today))):
+    for check in (lambda: _text(hospital, "hospital", "the hospital"),
+                  lambda: _text(reason, "reason", "the reason for the admission", 300),
+                  lambda: _date(admitted_on, "admitted_on", "admission", patient=patient, today=today)):
         try:
             check()
         except CareError as exc:
@@ -157,10 +156,3 @@ def stays_of(patient) -> list[HospitalStay]:
     return list(HospitalStay.objects.filter(patient=patient).select_related("recorded_by", "closed_by")
                 .order_by("-admitted_on", "-id")[:20])
 
-
-def open_tasks_of(stay: HospitalStay):
-    """The stay's open tasks (those its rules made), for its page."""
-    prefixes = [f"{p}:{stay.pk}" for p in ("discharge-call", "discharge-appt", "get-summary", "read-summary")]
-    return (Task.objects.filter(patient_id=stay.patient_id, done_at__isnull=True)
-            .filter(rule_key__startswith=f"hospital-call:{stay.pk}:") | Task.objects.filter(
-                patient_id=stay.patient_id, done_at__isnull=True, rule_key__in=prefixes))

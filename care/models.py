@@ -251,6 +251,9 @@ class CarePlanVersion(models.Model):
 
 TASK_KINDS = ["call", "plan_review", "follow_up", "referral_chase", "hospital_call", "discharge_call",
               "discharge_appt", "get_summary", "read_summary", "pvp_reminder", "mdt_action", "other"]
+# The kinds a person gives a task they add by hand; the others are made by the rules (care.generator)
+# or by a step (an MDT action), which say whose they are.
+MANUAL_TASK_KINDS = ["call", "plan_review", "follow_up", "other"]
 
 
 class Task(models.Model):

@@ -206,7 +206,7 @@ def worklist(user, query: WorklistQuery, *, page: int = 1, today=None):
     if query.who == "mine":
         qs = qs.filter(assigned_to=user)
     elif query.who == "queue":
-        qs = qs.filter(assigned_to__isnull=True)
+        qs = qs.filter(assigned_to__isnull=True, provider__isnull=True)  # a provider's task is not the team's
     tasks_sql, params = qs.order_by().values("id", "patient_id", "due_on").query.sql_with_params()
     page = max(1, page)
     sql = WORKLIST_ORDER_SQL.format(tasks=tasks_sql, pcn_filter="AND pcn_id = ANY(%s)" if pcn_ids else "")
@@ -215,7 +215,7 @@ def worklist(user, query: WorklistQuery, *, page: int = 1, today=None):
         found = cur.fetchall()
     has_next = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
-    by_id = Task.objects.select_related("patient", "assigned_to", "pcn").in_bulk([r[0] for r in found])
+    by_id = Task.objects.select_related("patient", "assigned_to", "pcn", "provider").in_bulk([r[0] for r in found])
     rows = []
     for task_id, need, last_contact in found:
         task = by_id[task_id]

@@ -360,3 +360,57 @@ def activity_divisions(user):
     if not roles.has_role(user, roles.MANAGER):
         return Division.objects.none()
     return manager_divisions(user).filter(pk__in=Division.objects.filter(pcns__isnull=False).values("pk"))
+
+
+# --- care: hospital stays, planned visits, MDT meetings, the provider's care tasks ------------
+
+
+def stay_to_act_for(user, pk):
+    from care.models import HospitalStay
+
+    return _one(HospitalStay.objects.filter(pk=pk, patient__in=care_patients(user)).select_related("patient", "pcn"),
+                "No such hospital stay in your scope.")
+
+
+def planned_visits(user):
+    """Visits to plan of patients in scope: a coordinator's PCNs' panels, or the panels of the
+    providers the user is or acts for (the provider reads the summary before the visit)."""
+    from care.models import PlannedVisit
+
+    return PlannedVisit.objects.filter(patient__in=care_patients(user))
+
+
+def visit_to_read(user, pk):
+    return _one(planned_visits(user).filter(pk=pk).select_related("patient", "provider", "pcn", "created_by"),
+                "No such visit in your scope.")
+
+
+def provider_care_tasks(user):
+    """Care tasks for a provider the user is or acts for (reading a discharge summary), about
+    patients still on their panel."""
+    from care.models import Task
+
+    return Task.objects.filter(provider__in=acting_providers(user), patient__in=care_profile_patients(user))
+
+
+def provider_task_to_act_for(user, pk):
+    return _one(provider_care_tasks(user).filter(pk=pk).select_related("patient", "provider"),
+                "No such task in your scope.")
+
+
+def mdt_meetings(user):
+    from care.models import MdtMeeting
+
+    return MdtMeeting.objects.filter(pcn__in=care_pcns(user))
+
+
+def mdt_meeting_to_act_for(user, pk):
+    return _one(mdt_meetings(user).filter(pk=pk).select_related("pcn", "created_by"), "No such meeting in your scope.")
+
+
+def mdt_item_to_act_for(user, pk):
+    """An agenda item of a meeting in scope, about a patient still in scope."""
+    from care.models import MdtAgendaItem
+
+    return _one(MdtAgendaItem.objects.filter(pk=pk, meeting__in=mdt_meetings(user), patient__in=care_patients(user))
+                .select_related("meeting", "patient"), "No such agenda item in your scope.")

@@ -39,7 +39,8 @@ def test_an_admission_puts_todays_call_to_the_family_on_the_worklist_at_once(pat
 def test_calls_are_daily_for_a_week_then_weekly(patient, care_coordinator, today):
     admit(patient, care_coordinator, days_ago=9)
     [call] = open_tasks(patient, Task.Kind.HOSPITAL_CALL)
-    assert call.due_on == today - 2 * DAY and "Weekly call" in call.title  # day 7, the first weekly call
+    assert call.due_on == today - 2 * DAY  # day 7, the first weekly call
+    assert call.title == "Weekly call to the family: week 2 in Royal Inland Hospital"
 
 
 def test_the_discharge_makes_the_follow_ups_and_ends_the_calls(patient, care_coordinator, provider, today):
@@ -107,3 +108,12 @@ def test_the_database_refuses_a_discharge_before_the_admission(patient, care_coo
     stay = admit(patient, care_coordinator)
     with pytest.raises(IntegrityError):
         HospitalStay.objects.filter(pk=stay.pk).update(discharged_on=today - 3 * DAY)
+
+
+def test_a_patient_who_leaves_the_panel_leaves_the_worklist(patient, care_coordinator, today):
+    from registries.models import PanelEntry
+
+    admit(patient, care_coordinator)
+    PanelEntry.objects.filter(patient=patient).update(ended_at=timezone.now(), end_reason="Moved away")
+    assert generator.make_due_tasks(today)["hospital_calls"]["closed"] == 1
+    assert generator.make_due_tasks(today + DAY)["made"] == 0

@@ -7,10 +7,12 @@ import datetime
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from care import generator, hospital
-from care.models import HospitalStay, Task
+from care.models import Task
 from tests.care.conftest import actor
 
 pytestmark = pytest.mark.django_db

@@ -78,6 +78,18 @@ PERSONAL = {
     "care:referral_new": ("care", lambda w: ("get", reverse("care:referral_new", args=[w["care_patient"].pk]), None)),
     "care:referral": ("care", lambda w: ("get", reverse("care:referral", args=[_referral(w).pk]), None)),
     "care:referrals_overdue": ("care", lambda w: ("get", reverse("care:referrals_overdue"), None)),
+    # Hospital stays, pre-visit planning, the provider's side, the printable plan, MDT meetings.
+    "care:stay_new": ("care", lambda w: ("get", reverse("care:stay_new", args=[w["care_patient"].pk]), None)),
+    "care:stay_discharge": ("care", lambda w: ("get", reverse("care:stay_discharge", args=[w["stay"].pk]), None)),
+    "care:stay_close": ("care", lambda w: ("get", reverse("care:stay_close", args=[w["stay"].pk]), None)),
+    "care:visit_new": ("care", lambda w: ("get", reverse("care:visit_new", args=[w["care_patient"].pk]), None)),
+    "care:visit": ("care", lambda w: ("get", reverse("care:visit", args=[w["visit"].pk]), None)),
+    "care:visit_summary": ("moa", lambda w: ("get", reverse("care:visit_summary", args=[w["visit"].pk]), None)),
+    "care:my_panel": ("moa", lambda w: ("get", reverse("care:my_panel"), None)),
+    "care:plan_print": ("care", lambda w: ("get", reverse("care:plan_print", args=[w["care_patient"].pk]), None)),
+    "care:mdt_meetings": ("care", lambda w: ("get", reverse("care:mdt_meetings"), None)),
+    "care:mdt_meeting": ("care", lambda w: ("get", reverse("care:mdt_meeting", args=[w["meeting"].pk]), None)),
+    "care:mdt_item": ("care", lambda w: ("get", reverse("care:mdt_item", args=[w["mdt_item"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
 }
@@ -106,6 +118,7 @@ NOT_PERSONAL = {
     "workflow:runs": AGGREGATE, "workflow:run": AGGREGATE, "workflow:run_progress": AGGREGATE,
     "workflow:send_offers": POST_ONLY,
     "patients:identity_resolve": POST_ONLY, "providers:delegation_request": POST_ONLY, "care:task_done": POST_ONLY,
+    "care:stay_summary": POST_ONLY, "care:visit_cancel": POST_ONLY, "care:provider_task_done": POST_ONLY,
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
@@ -178,11 +191,29 @@ def world(coordinator, moa, provider, kamloops):
                                                      actions=[], carers=[]), actor=care_actor)
     care.save_plan_version(patient, care.PlanContent(what_matters="Staying at home, with a carer", review_date=datetime.date.today() + datetime.timedelta(days=90), goals=[],
                                                      actions=[], carers=[]), actor=care_actor)
-    return {"care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
+    world = _care_transitions_world(patient, care_actor, moa, kamloops.pcn)
+    return {**world, "care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
             "task": Task.objects.filter(patient=patient).first(),
             "registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
             "offer": offer, "proposal": proposal, "provider": provider, "conflict": conflict, "flag": flag,
             "coordinator": coordinator, "moa": moa}
+
+
+def _care_transitions_world(patient, care_actor, moa, pcn):
+    """A stay, a visit to plan (the provider asked for PVP) and an MDT meeting about the patient."""
+    from django.utils import timezone
+
+    from care import hospital, mdt, pvp
+
+    today = timezone.localdate()
+    care.save_care_profile(patient, needs_pvp=True, complexity_score=3, actor=Actor(user=moa))
+    stay = hospital.record_admission(patient, hospital="Royal Inland Hospital", admitted_on=today, reason="A fall",
+                                     actor=care_actor)
+    visit = pvp.plan_visit(patient, visit_on=today + datetime.timedelta(days=10), actor=care_actor)
+    meeting = mdt.schedule_meeting(pcn=pcn, title="Complex care MDT", actor=care_actor,
+                                   meets_at=timezone.now() + datetime.timedelta(days=2))
+    item = mdt.add_to_agenda(meeting, patient, reason="Falls at home", actor=care_actor)
+    return {"stay": stay, "visit": visit, "meeting": meeting, "mdt_item": item}
 
 
 def _as(client, who, world):
