@@ -93,6 +93,11 @@ def caseload(user, query: CaseloadQuery, *, page: int = 1, today=None):
     """One page of the open enrolments of patients in the user's scope: (rows, has_next)."""
     today = today or timezone.localdate()
     qs = Enrolment.objects.filter(discharged_at__isnull=True, patient_id__in=access.care_patient_ids(user))
+    pcn_ids = list(access.care_pcns(user).values_list("pk", flat=True))
+    if pcn_ids:
+        # A coordinator's caseload is their PCNs' enrolments (of patients still in scope); it
+        # lets care_open_caseload (pcn, need level) find them instead of every open enrolment.
+        qs = qs.filter(pcn_id__in=pcn_ids)
     if query.programme:
         qs = qs.filter(programme_id=query.programme)
     if query.need_level:
