@@ -75,8 +75,10 @@ def tell_story(coordinator, pcn, *, seed: int = 2026) -> dict:
     if len(patients) >= 6:
         _transitions(patients, actor, today)
         _meeting(patients, pcn, coordinator, actor, today)
-    # Referrals in every state (requested ... closed, rejected, cancelled) join the story here, made by
-    # their own function beside these (the referrals work adds it).
+    # Referrals in every state (requested ... closed, rejected, cancelled): care/referral_demo.py.
+    from care.referral_demo import tell_referral_story
+
+    figures["care referrals"] = tell_referral_story(patients, actor, today)
     return figures
 
 

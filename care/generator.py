@@ -43,6 +43,7 @@ from django.utils import timezone
 from attachment.core import audit
 from attachment.core.audit import Actor
 from care.models import PVP_ITEMS
+from care.referrals import chase_overdue
 
 GENERATOR = "care.tasks.make_due_tasks"
 
@@ -213,7 +214,7 @@ def pvp_reminders(today: datetime.date, *, patient_id=None, actor=None) -> tuple
 
 HOSPITAL_RULES = [hospital_calls, discharge_calls, discharge_appointments, discharge_summaries_to_get,
                   discharge_summaries_to_read]
-RULES: list[Callable[[datetime.date], tuple[int, int]]] = [*HOSPITAL_RULES, pvp_reminders]
+RULES: list[Callable[[datetime.date], tuple[int, int]]] = [*HOSPITAL_RULES, pvp_reminders, chase_overdue]
 
 
 def run_for_patient(rules, patient_id: int, *, actor=None, today=None) -> tuple[int, int]:

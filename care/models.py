@@ -539,3 +539,8 @@ class MdtAgendaItem(models.Model):
             models.UniqueConstraint(fields=["meeting", "patient"], name="care_mdt_patient_once"),
             models.CheckConstraint(condition=~Q(reason=""), name="care_mdt_item_has_reason"),
         ]
+
+
+# Referrals live in their own module; imported here so Django registers them with the app.
+from care.activity_models import ContactMonth, LastContact, PersonMonth  # noqa: E402,F401
+from care.referral_models import Referral, ReferralStep, ReferralType  # noqa: E402,F401

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from attachment.core import access
@@ -46,6 +47,16 @@ def _page(qs, page: int):
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def _page_late(ordered, fetch, page: int):
+    """One page of a long ordered list, found by id first (`ordered`: the ordered queryset,
+    no joins), then fetched whole (`fetch(ids)`: with its joins and annotations) for those
+    ids only: at a PCN's scale, joining the patient and the user into every candidate row
+    before the sort costs more than the sort itself."""
+    ids, has_next = _page(ordered.values_list("id", flat=True), page)
+    by_id = {row.pk: row for row in fetch(ids)}
+    return [by_id[i] for i in ids if i in by_id], has_next
+
+
 def patient_search_q(term: str, prefix: str = "") -> Q:
     """A PHN (exact, indexed) or each word of a name in the first or last name."""
     term = (term or "").strip()
@@ -63,7 +74,8 @@ def patient_search_q(term: str, prefix: str = "") -> Q:
 
 def _last_contact(patient_ref="patient_id"):
     return Subquery(
-        Contact.objects.filter(patient_id=OuterRef(patient_ref)).order_by("-contacted_on", "-id").values("contacted_on")[:1]
+        # The date alone: ordering by it only walks care_contact_by_patient (no sort per row).
+        Contact.objects.filter(patient_id=OuterRef(patient_ref)).order_by("-contacted_on").values("contacted_on")[:1]
     )
 
 
@@ -80,17 +92,21 @@ class CaseloadQuery:
 def caseload(user, query: CaseloadQuery, *, page: int = 1, today=None):
     """One page of the open enrolments of patients in the user's scope: (rows, has_next)."""
     today = today or timezone.localdate()
-    qs = Enrolment.objects.filter(discharged_at__isnull=True, patient__in=access.care_patients(user))
+    qs = Enrolment.objects.filter(discharged_at__isnull=True, patient_id__in=access.care_patient_ids(user))
+    pcn_ids = list(access.care_pcns(user).values_list("pk", flat=True))
+    if pcn_ids:
+        # A coordinator's caseload is their PCNs' enrolments (of patients still in scope); it
+        # lets care_open_caseload (pcn, need level) find them instead of every open enrolment.
+        qs = qs.filter(pcn_id__in=pcn_ids)
     if query.programme:
         qs = qs.filter(programme_id=query.programme)
     if query.need_level:
         qs = qs.filter(need_level=query.need_level)
     if query.q:
         qs = qs.filter(patient_search_q(query.q, "patient__"))
-    qs = (qs.select_related("patient", "programme", "patient__care_profile")
-          .annotate(last_contact=_last_contact())
-          .order_by("-need_level", "patient__last_name", "patient__first_name", "id"))
-    rows, has_next = _page(qs, page)
+    ordered = qs.order_by("-need_level", "patient__last_name", "patient__first_name", "id")
+    rows, has_next = _page_late(ordered, lambda ids: Enrolment.objects.filter(pk__in=ids).select_related(
+        "patient", "programme", "patient__care_profile").annotate(last_contact=_last_contact()), page)
     for row in rows:
         profile = getattr(row.patient, "care_profile", None)
         row.risk_label = risk.CATEGORY_LABELS[profile.risk_category] if profile else risk.CATEGORY_LABELS["unknown"]
@@ -166,26 +182,52 @@ class WorklistQuery:
     horizon_days: int = 0  # 0: due today and overdue; 7: and the coming week
 
 
+WORKLIST_ORDER_SQL = """
+    SELECT t.id, e.need, lc.contacted_on
+    FROM ({tasks}) t
+    LEFT JOIN (SELECT patient_id, max(need_level) AS need FROM care_enrolment
+               WHERE discharged_at IS NULL {pcn_filter} GROUP BY patient_id) e ON e.patient_id = t.patient_id
+    LEFT JOIN care_lastcontact lc ON lc.patient_id = t.patient_id
+    ORDER BY e.need DESC NULLS LAST, lc.contacted_on ASC NULLS FIRST, t.due_on, t.id
+    LIMIT %s OFFSET %s
+"""
+
+
 def worklist(user, query: WorklistQuery, *, page: int = 1, today=None):
-    """Open tasks due by the horizon, highest need level first, then longest without contact."""
+    """Open tasks due by the horizon, highest need level first, then longest without contact.
+
+    Ordered in one statement that joins each task to its patient's need level (the PCN's
+    open enrolments, aggregated once) and last contact (care_lastcontact, kept by a trigger):
+    a PCN's worklist holds tens of thousands of due tasks, and a look-up per task for each
+    sort key cost more than the rest of the page. Then only the page's tasks are fetched."""
     today = today or timezone.localdate()
     qs = access.care_tasks(user).filter(done_at__isnull=True,
                                         due_on__lte=today + datetime.timedelta(days=query.horizon_days))
+    pcn_ids = list(access.care_pcns(user).values_list("pk", flat=True))
+    if pcn_ids:
+        # A coordinator's worklist is their PCNs' work (a patient seen in two PCNs has each
+        # PCN's tasks in its own worklist); it also lets care_open_tasks_by_pcn find the rows.
+        qs = qs.filter(pcn_id__in=pcn_ids)
     if query.who == "mine":
         qs = qs.filter(assigned_to=user)
     elif query.who == "queue":
         qs = qs.filter(assigned_to__isnull=True, provider__isnull=True)  # a provider's task is not the team's
-    need = Subquery(
-        Enrolment.objects.filter(patient_id=OuterRef("patient_id"), discharged_at__isnull=True)
-        .values("patient_id").annotate(m=Max("need_level")).values("m")[:1]
-    )
-    qs = (qs.select_related("patient", "assigned_to", "pcn", "provider")
-          .annotate(need_level=need, last_contact=_last_contact())
-          .order_by(F("need_level").desc(nulls_last=True), F("last_contact").asc(nulls_first=True), "due_on", "id"))
-    rows, has_next = _page(qs, page)
-    for task in rows:
+    tasks_sql, params = qs.order_by().values("id", "patient_id", "due_on").query.sql_with_params()
+    page = max(1, page)
+    sql = WORKLIST_ORDER_SQL.format(tasks=tasks_sql, pcn_filter="AND pcn_id = ANY(%s)" if pcn_ids else "")
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, *([pcn_ids] if pcn_ids else []), PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
+        found = cur.fetchall()
+    has_next = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    by_id = Task.objects.select_related("patient", "assigned_to", "pcn", "provider").in_bulk([r[0] for r in found])
+    rows = []
+    for task_id, need, last_contact in found:
+        task = by_id[task_id]
+        task.need_level, task.last_contact = need, last_contact
         task.overdue_days = (today - task.due_on).days
-        task.days_since_contact = (today - task.last_contact).days if task.last_contact else None
+        task.days_since_contact = (today - last_contact).days if last_contact else None
+        rows.append(task)
     return rows, has_next
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care import hospital_views, mdt_views, pvp_views, views
+from care import activity_views, hospital_views, mdt_views, pvp_views, referral_views, views
 
 app_name = "care"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("enrolments/<int:pk>/need-level/", views.need_level, name="need_level"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("tasks/<int:pk>/assign/", views.task_assign, name="task_assign"),
+    # --- referrals and the activity report (care/referral_views.py, care/activity_views.py)
+    path("patients/<int:pk>/referrals/new/", referral_views.referral_new, name="referral_new"),
+    path("referrals/<int:pk>/", referral_views.referral, name="referral"),
+    path("referrals/overdue/", referral_views.referrals_overdue, name="referrals_overdue"),
+    path("activity/", activity_views.activity, name="activity"),
+    path("activity/csv/", activity_views.activity_csv, name="activity_csv"),
     # Hospital stays, pre-visit planning, the provider's side, the printable plan, MDT meetings.
     path("patients/<int:pk>/hospital/admit/", hospital_views.admit, name="stay_new"),
     path("stays/<int:pk>/discharge/", hospital_views.discharge, name="stay_discharge"),

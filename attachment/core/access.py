@@ -263,6 +263,16 @@ def _on_open_panel_of(provider_ids):
     )
 
 
+def care_patient_ids(user):
+    """The ids of care_patients(user), as a subquery of open panel entries: what other
+    tables' patient_id is filtered on (`patient__in=care_patients(user)` would first join the
+    whole patient table in, a scan of the province for each list)."""
+    from registries.models import PanelEntry
+
+    return PanelEntry.objects.filter(provider_id__in=_care_provider_ids(user), ended_at__isnull=True).values(
+        "patient_id")
+
+
 def care_patients(user):
     """Patients whose care record the user may see: on an open panel in their PCNs (care
     coordinators) or of a provider they act for (providers, delegated MOAs); nothing else."""
@@ -280,7 +290,7 @@ def care_profile_patients(user):
 def care_enrolments(user):
     from care.models import Enrolment
 
-    return Enrolment.objects.filter(patient__in=care_patients(user))
+    return Enrolment.objects.filter(patient_id__in=care_patient_ids(user))
 
 
 def care_tasks(user):
@@ -288,7 +298,7 @@ def care_tasks(user):
     from care.models import Task
 
     return Task.objects.filter(
-        Q(patient__in=care_patients(user)) | Q(patient__isnull=True, pcn__in=care_pcns(user))
+        Q(patient_id__in=care_patient_ids(user)) | Q(patient__isnull=True, pcn__in=care_pcns(user))
         | Q(patient__isnull=True, assigned_to=user)
     )
 
@@ -330,6 +340,40 @@ def enrolment_to_act_for(user, pk):
 
 def task_to_act_for(user, pk):
     return _one(care_tasks(user).filter(pk=pk).select_related("patient", "pcn", "assigned_to"), "No such task in your scope.")
+
+
+# --- care: referrals and the activity report (care/referrals.py, care/activity.py) -------
+
+
+def care_referrals(user):
+    """Referrals of patients whose care record the user may see (as care_patients)."""
+    from care.models import Referral
+
+    return Referral.objects.filter(patient_id__in=care_patient_ids(user))
+
+
+def referral_to_act_for(user, pk):
+    return _one(care_referrals(user).filter(pk=pk).select_related("patient", "type", "pcn"),
+                "No such referral in your scope.")
+
+
+def activity_pcns(user):
+    """The PCNs whose activity report the user reads: a care coordinator's own PCNs
+    (figures by person), a division manager's divisions' PCNs (aggregates, suppressed)."""
+    from registries.models import PCN
+
+    if roles.has_role(user, roles.CARE_COORDINATOR):
+        return care_pcns(user)
+    if roles.has_role(user, roles.MANAGER):
+        return PCN.objects.filter(division__in=manager_divisions(user))
+    return PCN.objects.none()
+
+
+def activity_divisions(user):
+    """The divisions a manager reads the care activity report of (aggregates only)."""
+    if not roles.has_role(user, roles.MANAGER):
+        return Division.objects.none()
+    return manager_divisions(user).filter(pk__in=Division.objects.filter(pcns__isnull=False).values("pk"))
 
 
 # --- care: hospital stays, planned visits, MDT meetings, the provider's care tasks ------------

@@ -24,3 +24,15 @@ def test_the_demo_tells_the_care_story(client):
     worklist = client.get(reverse("care:worklist"), {"horizon": "7"})
     assert any(t.kind == "hospital_call" for t in worklist.context["rows"])
     assert client.get(reverse("care:caseload")).context["rows"]
+
+
+def test_the_demo_has_referrals_in_every_state_and_overdue_ones_chased(client):
+    from care import generator
+    from care.models import Referral
+
+    call_command("seed_demo", "--patients", "300", "--providers", "40", "--panel-entries", "3000")
+    assert set(Referral.objects.values_list("step", flat=True)) == set(Referral.Step.values)
+    generator.make_due_tasks()
+    assert Task.objects.filter(kind="referral_chase", done_at__isnull=True).exists()
+    login(client, get_user_model().objects.get(username="care-coordinator"))
+    assert client.get(reverse("care:referrals_overdue")).context["rows"]

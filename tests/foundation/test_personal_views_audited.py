@@ -75,6 +75,10 @@ PERSONAL = {
     "care:need_level": ("care", lambda w: ("get", reverse("care:need_level", args=[w["enrolment"].pk]), None)),
     "care:task_assign": ("care", lambda w: ("get", reverse("care:task_assign", args=[w["task"].pk]), None)),
     "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
+    # Referrals (care/referral_views.py)
+    "care:referral_new": ("care", lambda w: ("get", reverse("care:referral_new", args=[w["care_patient"].pk]), None)),
+    "care:referral": ("care", lambda w: ("get", reverse("care:referral", args=[_referral(w).pk]), None)),
+    "care:referrals_overdue": ("care", lambda w: ("get", reverse("care:referrals_overdue"), None)),
     # Hospital stays, pre-visit planning, the provider's side, the printable plan, MDT meetings.
     "care:stay_new": ("care", lambda w: ("get", reverse("care:stay_new", args=[w["care_patient"].pk]), None)),
     "care:stay_discharge": ("care", lambda w: ("get", reverse("care:stay_discharge", args=[w["stay"].pk]), None)),
@@ -170,6 +174,7 @@ NOT_PERSONAL |= {
     "fhir:integration": "a clinic's EMR integration settings (facility number, webhook URL): no patient",
     "fhir:deliveries": "failed handoff deliveries: clinic, provider, offer number, attempts, error; no patient",
     "fhir:delivery_retry": POST_ONLY,
+    "care:activity": AGGREGATE, "care:activity_csv": AGGREGATE,
 }
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
@@ -182,10 +187,20 @@ ADMIN_NOT_PERSONAL = {
     "registries.Community", "registries.Division", "registries.HealthAuthority", "registries.PCN",  # geography
     "care.Programme",  # the list of care programmes
     "api.BulkExport",  # who exported which panels when: provider ids and counts, never a person
+    "care.ReferralType",  # the kinds of referral and their expected days
 }
 # An API client's page: changes to who may call (its scope) are audited like a person's.
 ADMIN_PERSONAL |= {"api.ApiClient"}
 OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports", "api")
+
+
+def _referral(world):
+    """A referral of the world's care patient (made when a page of one is opened)."""
+    from care import referrals
+    from care.models import ReferralType
+
+    return referrals.make_referral(world["care_patient"], type=ReferralType.objects.first(), service="Dr. Amani",
+                                   reason="Falls", sent_on=datetime.date.today(), actor=Actor(user=world["care"]))
 
 
 def _url_names(patterns, namespace=None):

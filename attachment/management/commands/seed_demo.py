@@ -15,6 +15,12 @@ class Command(BaseCommand):
                             help="patients on panels (default: 700 per provider)")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="do nothing when providers already exist")
+        # Care coordination at scale (care/scale.py).
+        parser.add_argument("--care", action="store_true",
+                            help="also give panel patients a care history: enrolments, contacts, referrals, tasks, stays")
+        parser.add_argument("--care-patients", type=int, default=100_000,
+                            help="with --care: patients enrolled (20 contacts, 3 referrals, 3 tasks each)")
+        parser.add_argument("--care-stays", type=int, default=20_000, help="with --care: hospital stays")
 
     def handle(self, *args, **options):
         if options["if_empty"] and Provider.objects.exists():
@@ -30,3 +36,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         figures = demo.demo_workflow()
         self.stdout.write("Demo story: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
+        if options["care"]:
+            from care.scale import seed_care
+
+            for line in seed_care(patients=options["care_patients"], stays=options["care_stays"]).lines():
+                self.stdout.write(line)
