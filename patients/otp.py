@@ -74,9 +74,9 @@ def masked_contact(registration: Registration, channel: str) -> str:
     return f"•••-•••-{digits[-4:]}"
 
 
-def _sends_allowed(registration_id: int) -> bool:
+def _sends_allowed(registration: Registration) -> bool:
     limit, window = parse_rate(settings.ATTACH_OTP_SEND_RATE)
-    key = f"otp:send:{_hash('reg', str(registration_id))[:32]}:{int(time.time()) // window}"
+    key = f"otp:send:{_hash('reg', registration.reference_code)[:32]}:{int(time.time()) // window}"
     _limits().add(key, 0, timeout=window + 1)
     return _limits().incr(key) <= limit
 
@@ -87,7 +87,7 @@ def request_code(registration: Registration | None, ticket: str) -> None:
     if registration is None:
         return
     channel = channel_for(registration)
-    if channel is None or not _sends_allowed(registration.pk):
+    if channel is None or not _sends_allowed(registration):
         return
     code = OneTimeCode.objects.create(registration=registration, ticket_hash=_hash("ticket", ticket), channel=channel)
     from attachment.core.unavailable import enqueue_on_commit
