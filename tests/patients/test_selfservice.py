@@ -14,7 +14,14 @@ from django.utils import timezone
 from attachment.celery import app as celery_app
 from attachment.core.models import AuditEvent
 from patients import otp
-from patients.models import IdentityConflict, OneTimeCode, Patient, Registration, SelfServiceChange, new_reference_code
+from patients.models import (
+    IdentityConflict,
+    OneTimeCode,
+    Patient,
+    Registration,
+    SelfServiceChange,
+    new_reference_code,
+)
 from patients.priority import compute_priority
 from tests.conftest import login
 from tests.factories import PatientFactory, household, next_phn
