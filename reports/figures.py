@@ -8,7 +8,8 @@ ended, from set-based SQL over the registries, and stored as published
 Per area and month (the 12 months to the month described, and the month before them):
 - waiting: people on the waitlist (waiting or offered) at the end of the month;
 - new: people newly registered; returned: people back on the list (a withdrawal undone);
-- on_list: people on the list at some time in the month (waiting at the start + new + returned);
+- on_list, not published: people on the list at some time in the month (waiting at the start
+  + new + returned), the figure the month's two sides add up to;
 - attached: people attached to a provider; removed: people who left otherwise, by reason;
 - net change: waiting at the end minus waiting at the start.
 And for the month described, by priority group: time on the list (median and 90th
@@ -57,7 +58,8 @@ REASONS = [
     ("other", "Other reasons"),
 ]
 FLOWS = ["new", "returned", "attached", *[f"removed_{key}" for key, _ in REASONS]]
-FIGURES = ["waiting", "on_list", "new", "returned", "attached", "removed", *[f"removed_{k}" for k, _ in REASONS]]
+# Published; "on_list" (waiting at the start + new + returned) only ties the month's lines together.
+FIGURES = ["waiting", "new", "returned", "attached", "removed", *[f"removed_{k}" for k, _ in REASONS]]
 GROUPS = [("all", "Everyone"), *[(key, label) for key, label, _ in PRIORITY_GROUPS]]
 
 T_REG = Registration._meta.db_table
@@ -217,7 +219,7 @@ def raw_counts(month: datetime.date):
         for a, info in area.items():
             if info["level"] != level:
                 continue
-            for figure in FIGURES:
+            for figure in [*FIGURES, "on_list"]:
                 for m in range(MONTHS):
                     values[(a, figure, m)] = sum(values[(c, figure, m)] for c in children.get(a, []))
             values[(a, "waiting", -1)] = sum(values[(c, "waiting", -1)] for c in children.get(a, []))
@@ -230,15 +232,20 @@ def _start_of_window(leaf, cid):
             - sum(kinds.get(f"removed_{k}", 0) for k, _ in REASONS))
 
 
-def lines_of(area, children):
-    """Every line the figures add up along (see the module's doc), as (cells, total) of ids."""
+def lines_of(area, children, values):
+    """Every line the figures add up along (see the module's doc), as (cells, total) of ids.
+
+    An area with nobody in any month (all zeros) has nothing to protect: only its place in
+    its parent's lines is kept."""
     lines = []
     for parent, kids in children.items():
-        for figure in FIGURES:
+        for figure in [*FIGURES, "on_list"]:
             for m in range(MONTHS):
                 lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
         lines.append(([(k, "waiting", -1) for k in kids], (parent, "waiting", -1)))
     for a in area:
+        if not any(values[(a, "on_list", m)] for m in range(MONTHS)):
+            continue
         for m in range(MONTHS):
             lines.append(([(a, f"removed_{k}", m) for k, _ in REASONS], (a, "removed", m)))
             lines.append(([(a, "waiting", m - 1), (a, "new", m), (a, "returned", m)], (a, "on_list", m)))
@@ -249,7 +256,10 @@ def lines_of(area, children):
 def compute(month: datetime.date) -> dict:
     """The published figures of `month` (a first of the month): suppressed, ready to store."""
     values, area, children, p = raw_counts(month)
-    shown = sup.protect_figures(values, lines_of(area, children))
+    hidden = {k for k in values if k[1] == "on_list"}
+    # A month's flows are withheld before its stocks: a stock sits in two months' equations.
+    cost = {k: 1 for k in values if k[1] == "waiting"}
+    shown = sup.protect_figures(values, lines_of(area, children, values), hidden=hidden, cost=cost)
     months = [add_months(p["start"], m).isoformat()[:7] for m in range(MONTHS)]
     series = {}
     for a in area:
