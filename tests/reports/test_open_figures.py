@@ -79,22 +79,20 @@ def make_world(scale):
                      status=state, email="x@example.org")
         for c, r, s, p, events, state in plans
     ])
-    history = []
-    for reg, (_c, r, _s, _p, events, state) in zip(regs, plans):
+    # Each registration's history: registered, then its events; and the dates of each (auto_now_add
+    # stamps "now" on insert, so they are set afterwards, in two statements).
+    history, dates, last = [], [], []
+    for reg, plan in zip(regs, plans):
+        registered, events = plan[1], plan[4]
         history.append(RegistrationStatusChange(registration=reg, from_status="", to_status="waiting",
                                                 reason="Registered online"))
+        dates.append(at(registered))
         for day, frm, to, reason in events:
             history.append(RegistrationStatusChange(registration=reg, from_status=frm, to_status=to, reason=reason))
+            dates.append(at(day))
+        last.append((reg.pk, dates[-1]))
     made = RegistrationStatusChange.objects.bulk_create(history)
-    # The dates of the story (auto_now_add stamps "now" on insert), in two statements.
-    days, i = [], 0
-    for reg, (_c, r, _s, _p, events, state) in zip(regs, plans):
-        days.append((made[i].pk, at(r)))
-        i += 1
-        for day, *_ in events:
-            days.append((made[i].pk, at(day)))
-            i += 1
-    last = [(reg.pk, at(events[-1][0] if events else r)) for reg, (c, r, s, p, events, state) in zip(regs, plans)]
+    days = [(row.pk, when) for row, when in zip(made, dates)]
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {RegistrationStatusChange._meta.db_table} h SET at = v.at FROM (VALUES "
                        + ", ".join(["(%s, %s::timestamptz)"] * len(days)) + ") v(id, at) WHERE h.id = v.id",
