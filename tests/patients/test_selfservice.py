@@ -81,6 +81,7 @@ def test_the_code_goes_to_the_email_on_file_and_opens_the_page(client, django_ca
     page = client.get(reverse("patients:self_household"))
     assert page.status_code == 200
     assert registration.reference_code in page.content.decode()
+    assert "no-store" in page["Cache-Control"]  # a shared computer's back button shows nothing
 
 
 def test_without_an_email_the_code_goes_by_text_message(client, django_capture_on_commit_callbacks):
