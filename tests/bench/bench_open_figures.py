@@ -61,7 +61,8 @@ def main():
     print(f"open figures of {month:%Y-%m}: counts (SQL) {sql_seconds:.1f} s; whole build {build:.1f} s "
           f"({len(values):,} figures, {small:,} from 1 to 9; published: "
           f"{sum(1 for v in shown if v == sup.PRIMARY):,} '<10', {sum(1 for v in shown if v == sup.SECONDARY):,} 'x', "
-          f"{sum(1 for v in shown if isinstance(v, int)):,} numbers) (target < {BUILD_TARGET:.0f} s)")
+          f"{sum(1 for v in shown if isinstance(v, int)):,} numbers, {sum(1 for v in shown if v is None):,} not published "
+          f"(communities' monthly flows)) (target < {BUILD_TARGET:.0f} s)")
 
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["*"], STORAGES=storages):
