@@ -244,6 +244,19 @@ CARE_DISCHARGE_CALL_BUSINESS_DAYS = int(os.environ.get("CARE_DISCHARGE_CALL_BUSI
 CARE_FOLLOW_UP_APPOINTMENT_DAYS = int(os.environ.get("CARE_FOLLOW_UP_APPOINTMENT_DAYS", "7"))
 CARE_READ_SUMMARY_BUSINESS_DAYS = int(os.environ.get("CARE_READ_SUMMARY_BUSINESS_DAYS", "2"))
 CARE_PVP_REMINDER_DAYS = int(os.environ.get("CARE_PVP_REMINDER_DAYS", "5"))
+# --- self-service and the open figures (patients.otp, reports.figures) ---
+# A one-time code opens the household's page: minutes it lives, wrong tries it allows,
+# codes sent per household per hour, and how long the opened page stays open.
+ATTACH_OTP_MINUTES = int(os.environ.get("ATTACH_OTP_MINUTES", "10"))
+ATTACH_OTP_ATTEMPTS = int(os.environ.get("ATTACH_OTP_ATTEMPTS", "5"))
+ATTACH_OTP_SEND_RATE = os.environ.get("ATTACH_OTP_SEND_RATE", "3/h")
+ATTACH_SELF_SERVICE_MINUTES = int(os.environ.get("ATTACH_SELF_SERVICE_MINUTES", "20"))
+# Text messages: "console" (logged, for development), "locmem" (kept in patients.otp.outbox,
+# for tests) or "webhook" (a JSON POST of {"to", "body"} to ATTACH_SMS_WEBHOOK_URL, the
+# shape SMS gateways accept, with ATTACH_SMS_WEBHOOK_TOKEN as a bearer token).
+ATTACH_SMS_BACKEND = os.environ.get("ATTACH_SMS_BACKEND", "console")
+ATTACH_SMS_WEBHOOK_URL = os.environ.get("ATTACH_SMS_WEBHOOK_URL", "")
+ATTACH_SMS_WEBHOOK_TOKEN = os.environ.get("ATTACH_SMS_WEBHOOK_TOKEN", "")
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0 and a real SECRET_KEY.
 _secure = not DEBUG and not TESTING and not DEMO

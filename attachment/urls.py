@@ -25,4 +25,5 @@ urlpatterns = [
     path("fhir/", include("api.bulk.urls")),
     # FHIR R4 (fhir/): resources, search, $process-message, the EMR handoff and its webhook outbox.
     path("fhir/", include("fhir.urls")),
+    path("figures/", include("reports.public_urls")),  # the open monthly figures, no login
 ]
