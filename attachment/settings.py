@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "patients",
     "reports",
     "care",
+    "linkage",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,5 @@ urlpatterns = [
     path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),
     path("care/", include("care.urls")),
+    path("linkage/", include("linkage.urls")),
 ]
