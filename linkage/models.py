@@ -78,7 +78,6 @@ class ImportRow(models.Model):
         DUPLICATE = "duplicate", "Duplicate of an earlier row"
         PENDING = "pending", "Waiting for a coordinator's review"
         SKIPPED = "skipped", "Already imported from an earlier file"
-        UNDONE = "undone", "Undone"
 
     APPLIED = (Outcome.MERGED, Outcome.ATTACHED, Outcome.REGISTERED, Outcome.DUPLICATE)
 
@@ -115,7 +114,8 @@ class ImportRow(models.Model):
     registration = models.ForeignKey("patients.Registration", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
     # What the row changed, as it was before: {"registered_at": iso} of a merged registration,
-    # {"created": true} of one the row made. Undo restores from it.
+    # {"created": true} of one the row made. Undo restores from it and puts the row back in
+    # the review queue (undone_at kept), where a coordinator decides it again.
     before = models.JSONField(default=dict, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -144,8 +144,7 @@ class ImportRow(models.Model):
             models.CheckConstraint(
                 condition=Q(decision__in=["", *DECISIONS]), name="import_row_decision_valid"),
             models.CheckConstraint(
-                condition=Q(outcome__in=["merged", "attached", "registered", "duplicate", "pending", "skipped",
-                                         "undone"]),
+                condition=Q(outcome__in=["merged", "attached", "registered", "duplicate", "pending", "skipped"]),
                 name="import_row_outcome_valid",
             ),
             models.CheckConstraint(
@@ -174,7 +173,6 @@ class DuplicatePair(models.Model):
         OPEN = "open", "To review"
         MERGED = "merged", "Merged"
         DISTINCT = "distinct", "Not the same person"
-        UNDONE = "undone", "Merge undone"
 
     a = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
     b = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
@@ -187,6 +185,7 @@ class DuplicatePair(models.Model):
     found_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField()
     # Of a merge: the registration kept and the one folded into it, and what they were before.
+    # An undo restores them and opens the pair again.
     kept = models.ForeignKey("patients.Registration", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
     folded = models.ForeignKey("patients.Registration", on_delete=models.SET_NULL, null=True, blank=True,
@@ -202,7 +201,7 @@ class DuplicatePair(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["a", "b"], name="duplicate_pair_once"),
             models.CheckConstraint(condition=Q(a__lt=models.F("b")), name="duplicate_pair_ordered"),
-            models.CheckConstraint(condition=Q(status__in=["open", "merged", "distinct", "undone"]),
+            models.CheckConstraint(condition=Q(status__in=["open", "merged", "distinct"]),
                                    name="duplicate_pair_status_valid"),
             models.CheckConstraint(condition=Q(suggestion__in=["merge", "review"]),
                                    name="duplicate_pair_suggestion_valid"),
