@@ -2,8 +2,8 @@
 
 - the core (attachment/core) imports no app's services, selectors, views, forms or tasks;
 - registries' base (geography, PHN, vocabularies, models; not its admin) imports no other app;
-- the matching engine (attachment/matching, but for its DB glue) and the care risk rule
-  (care/risk.py) import no Django at all;
+- the matching engine (attachment/matching, but for its DB glue), the linkage engine
+  (linkage/engine) and the care risk rule (care/risk.py) import no Django at all;
 - nothing imports the project's urls or views but the project itself.
 Imports inside functions count too: a rule is about what a module needs, not when.
 """
@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("attachment", "patients", "providers", "registries", "reports", "care")
+APPS = ("attachment", "patients", "providers", "registries", "reports", "care", "linkage")
 UPPER_LAYERS = ("services", "selectors", "views", "forms", "tasks", "urls")
 
 
@@ -56,7 +56,7 @@ def test_registries_base_imports_no_other_app():
     # The base is the data and its rules; the admin screens and the command are pages and tools on top.
     base = [p for p in modules("registries") if "panels" not in p.relative_to(ROOT / "registries").parts
             and "management" not in p.parts and p.name != "admin.py"]
-    other_apps = {"attachment", "patients", "providers", "reports", "care"}
+    other_apps = {"attachment", "patients", "providers", "reports", "care", "linkage"}
     assert base, "registries has modules"
     assert violations(base, lambda name: name.split(".")[0] in other_apps) == []
 
@@ -65,6 +65,14 @@ def test_the_matching_engine_imports_no_django():
     engine = [p for p in modules("attachment/matching") if p.name != "db.py"]
     assert violations(engine, lambda name: name.split(".")[0] in ("django", "celery") or
                       (name.startswith("attachment") and not name.startswith("attachment.matching"))) == []
+
+
+def test_the_linkage_engine_imports_no_django():
+    # It runs on files (manage.py link) exactly as on the database: pure Python over polars.
+    engine = list(modules("linkage/engine"))
+    assert engine, "the linkage engine has modules"
+    assert violations(engine, lambda name: name.split(".")[0] in ("django", "celery") or
+                      (name.split(".")[0] in APPS and not name.startswith("linkage.engine"))) == []
 
 
 def test_the_care_risk_rule_imports_no_django():

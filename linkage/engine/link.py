@@ -1,0 +1,202 @@
+"""Linking a local list to the registry, and the registry to itself.
+
+The steps: normal forms → blocked pairs (plus every pair sharing a PHN) → comparison
+levels → the model trained on these very files (u from random pairs, m by EM) → a
+score per pair → the domain rules, which the score alone does not decide:
+- an exact valid PHN is a merge whatever else differs; two valid PHNs that differ rule
+  a pair out (the local file's PHNs arrive already checked: a bad check digit is blank);
+- no merge unless the first names agree, are nicknames of each other or a typo apart:
+  twins share everything else, and a score adds up what they share;
+- no merge unless the best candidate beats the second by a clear margin;
+- the grey band goes to review, with its candidates and the evidence for each.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import polars as pl
+
+from linkage.engine import compare as c
+from linkage.engine.blocking import candidate_pairs
+from linkage.engine.evidence import words
+from linkage.engine.model import Model, score, train
+from linkage.engine.normalize import normalise
+from linkage.engine.types import Candidate, Decision, DuplicatePair, LinkResult, LinkSettings
+
+
+def _compared(pairs: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame,
+              settings: LinkSettings) -> pl.DataFrame:
+    sides = c.gather(pairs, left, right)
+    return c.levels(sides, close=settings.close, similar=settings.similar)
+
+
+def _random_pairs(left: pl.DataFrame, right: pl.DataFrame, settings: LinkSettings, *,
+                  same: bool) -> pl.DataFrame:
+    rng = np.random.default_rng(settings.seed)
+    n = int(min(settings.u_sample, left.height * right.height))
+    if n == 0 or right.height == 0:
+        return pl.DataFrame({"l": [], "r": []}, schema={"l": pl.Int32, "r": pl.Int32})
+    ls = rng.integers(0, left.height, n, dtype=np.int32)
+    rs = rng.integers(0, right.height, n, dtype=np.int32)
+    pairs = pl.DataFrame({"l": ls, "r": rs})
+    if same:
+        pairs = pairs.filter(pl.col("l") != pl.col("r"))
+    return pairs
+
+
+def _phn_pairs(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    return (left.filter(pl.col("phn") != "").select("idx", "phn")
+            .join(right.filter(pl.col("phn") != "").select("idx", "phn"), on="phn", suffix="_r")
+            .select(pl.col("idx").alias("l"), pl.col("idx_r").alias("r")))
+
+
+def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int]:
+    blocked = candidate_pairs(left, right, max_block=settings.max_block, same=same)
+    if not same:
+        blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique()
+    compared = _compared(blocked, left, right, settings).filter(~pl.col("phn_conflict"))
+    sample = _compared(_random_pairs(left, right, settings, same=same), left, right, settings)
+    model = train(compared, sample, right, iterations=settings.em_iterations,
+                  strength=settings.prior_strength)
+    return score(compared, model), model, blocked.height
+
+
+def _ranked(scored: pl.DataFrame, settings: LinkSettings) -> dict[int, list[dict]]:
+    """Per left row, its candidates best first (PHN matches before all), the top few."""
+    keep = scored.filter((pl.col("score") >= settings.candidate_floor) | pl.col("phn_same"))
+    keep = keep.sort(["l", "phn_same", "bits", "r"], descending=[False, True, True, False])
+    keep = keep.with_columns(pl.int_range(pl.len()).over("l").alias("rank")).filter(
+        pl.col("rank") <= settings.max_candidates)
+    out: dict[int, list[dict]] = {}
+    for row in keep.iter_rows(named=True):
+        out.setdefault(row["l"], []).append(row)
+    return out
+
+
+def _mergeable(best: dict, second: dict | None, settings: LinkSettings) -> bool:
+    if best["phn_same"]:
+        return True
+    if best["score"] < settings.merge_threshold or best["fn"] not in c.FN_AGREEING:
+        return False
+    return second is None or best["bits"] - second["bits"] >= settings.margin_bits
+
+
+def _candidate(row: dict) -> Candidate:
+    return Candidate(person=row["key_r"], score=round(float(row["score"]), 4), evidence=words(row))
+
+
+def _decide(list_id: str, ranked: list[dict], settings: LinkSettings) -> Decision:
+    if not ranked:
+        return Decision(list_id, "new")
+    best = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else None
+    if _mergeable(best, second, settings):
+        return Decision(list_id, "merge", person=best["key_r"], score=round(float(best["score"]), 4),
+                        evidence=words(best))
+    if best["score"] >= settings.review_threshold or best["phn_same"]:
+        return Decision(list_id, "review",
+                        candidates=[_candidate(r) for r in ranked[:settings.max_candidates]])
+    return Decision(list_id, "new")
+
+
+class _Roots:
+    """Union-find over the local rows, the earliest row of a group its root."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+
+def _same_person_edges(local: pl.DataFrame, settings: LinkSettings, model: Model) -> pl.DataFrame:
+    """Pairs of rows of the local file that are one person, by the same model and rules."""
+    pairs = candidate_pairs(local, local, max_block=settings.max_block, same=True)
+    scored = score(_compared(pairs, local, local, settings).filter(~pl.col("phn_conflict")), model)
+    return scored.filter(pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
+                                               & pl.col("fn").is_in(list(c.FN_AGREEING))))
+
+
+def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: LinkSettings,
+                     model: Model) -> None:
+    """Later rows that are an earlier row's person become `duplicate` of the earliest one."""
+    edges: dict[int, list[int]] = {}
+    for i, j in _same_person_edges(local, settings, model).select("l", "r").iter_rows():
+        edges.setdefault(j, []).append(i)
+    merged_rows: dict[str, int] = {}
+    for j, d in enumerate(decisions):  # two rows merged with one person are one person
+        if d.decision == "merge":
+            if d.person in merged_rows:
+                edges.setdefault(j, []).append(merged_rows[d.person])
+            else:
+                merged_rows[d.person] = j
+    roots = _Roots(len(decisions))
+    for j in sorted(edges):
+        mine = decisions[j]
+        for i in sorted(set(edges[j])):
+            root = roots.find(i)
+            theirs = decisions[root]
+            if root == j or theirs.decision == "duplicate":
+                continue
+            if mine.decision == "merge" and theirs.decision == "merge" and mine.person != theirs.person:
+                continue  # each is somebody else in the registry: not one person
+            if mine.decision == "merge" and theirs.decision != "merge":
+                decisions[root] = Decision(theirs.list_id, "merge", person=mine.person,
+                                           score=mine.score, evidence=mine.evidence
+                                           + [f"the same person as row {mine.list_id} of this file"])
+            decisions[j] = Decision(mine.list_id, "duplicate", same_as=decisions[root].list_id)
+            roots.parent[j] = root
+            break
+
+
+def link(registry: pl.DataFrame, local: pl.DataFrame, *,
+         settings: LinkSettings | None = None) -> LinkResult:
+    """One decision per local row (merge, review, new, duplicate), in the local file's order."""
+    settings = settings or LinkSettings()
+    started = time.perf_counter()
+    right = normalise(registry, "person_id")
+    left = normalise(local, "list_id")
+    scored, model, _ = _fit(left, right, settings, same=False)
+    ranked = _ranked(scored, settings)
+    keys = left["key"].to_list()
+    decisions = [_decide(key, ranked.get(i, []), settings) for i, key in enumerate(keys)]
+    _mark_duplicates(decisions, left, settings, model)
+    figures = {"registry": registry.height, "local": local.height}
+    for kind in ("merge", "review", "new", "duplicate"):
+        figures[kind] = sum(1 for d in decisions if d.decision == kind)
+    figures["seconds"] = round(time.perf_counter() - started, 3)
+    return LinkResult(decisions=decisions, figures=figures)
+
+
+def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> list[DuplicatePair]:
+    """Probable duplicate people in the registry itself (each pair once, `a` before `b`)."""
+    settings = settings or LinkSettings()
+    frame = normalise(people, "person_id")
+    scored, _, _ = _fit(frame, frame, settings, same=True)
+    likely = scored.filter(pl.col("score") >= settings.review_threshold)
+    # The margin: each pair against the best other pair either of its two people is in.
+    ends = pl.concat([likely.select(pl.col("l").alias("node"), "bits", pl.col("r").alias("other")),
+                      likely.select(pl.col("r").alias("node"), "bits", pl.col("l").alias("other"))])
+    top = (ends.sort(["node", "bits"], descending=[False, True])
+           .with_columns(pl.int_range(pl.len()).over("node").alias("rank"))
+           .filter(pl.col("rank") < 2))
+    best_other: dict[tuple[int, int], float] = {}
+    per_node: dict[int, list[tuple[int, float]]] = {}
+    for node, bits, other, _rank in top.iter_rows():
+        per_node.setdefault(node, []).append((other, bits))
+    out = []
+    for row in likely.sort("l", "r").iter_rows(named=True):
+        rivals = [b for node, partner in ((row["l"], row["r"]), (row["r"], row["l"]))
+                  for other, b in per_node.get(node, []) if other != partner]
+        best_other[(row["l"], row["r"])] = max(rivals, default=-np.inf)
+        second = {"bits": best_other[(row["l"], row["r"])]} if rivals else None
+        decision = "merge" if _mergeable(row, second, settings) else "review"
+        a, b = sorted((row["key_l"], row["key_r"]))
+        out.append(DuplicatePair(a=a, b=b, score=round(float(row["score"]), 4),
+                                 evidence=words(row), decision=decision))
+    return out
