@@ -19,11 +19,17 @@ from django.db import connection
 from django.utils import timezone
 
 from attachment.core import audit
-from patients.models import IdentityConflict, Patient, Registration, RegistrationStatusChange, new_reference_code
+from patients.models import (
+    IdentityConflict,
+    Patient,
+    Registration,
+    RegistrationStatusChange,
+    new_reference_code,
+)
 from patients.priority import compute_priority, needs_for
 from patients.services import derived_factors
 
-OPEN = tuple(Registration.OPEN_STATUSES)
+OPEN = [str(s) for s in Registration.OPEN_STATUSES]
 
 
 def local_midnight(day: datetime.date) -> datetime.datetime:
@@ -43,7 +49,7 @@ def keep_earliest(dates: dict[int, datetime.date], *, actor, why: str) -> dict[i
     ids = sorted(dates)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, registered_at FROM patients_registration WHERE id = ANY(%s) AND status IN %s"
+            "SELECT id, registered_at FROM patients_registration WHERE id = ANY(%s::bigint[]) AND status = ANY(%s::text[])"
             " ORDER BY id FOR UPDATE",
             [ids, OPEN],
         )

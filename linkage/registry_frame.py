@@ -66,8 +66,7 @@ def _copy_frame(sql: str, params=()) -> pl.DataFrame:
     if not buffer.getbuffer().nbytes:
         return pl.DataFrame(schema=SCHEMA)
     buffer.seek(0)
-    frame = pl.read_csv(buffer, has_header=False, new_columns=list(SCHEMA), schema_overrides=SCHEMA,
-                        missing_utf8_is_empty_string=True)
+    frame = pl.read_csv(buffer, has_header=False, schema=SCHEMA)
     return frame.with_columns(pl.col(c).fill_null("") for c, t in SCHEMA.items() if t == pl.String)
 
 
