@@ -196,13 +196,14 @@ def _cell_text(value) -> str:
 
 # --- checking --------------------------------------------------------------------------
 
-def _date(value: str) -> datetime.date | None:
+def _date(value: str) -> datetime.date | str:
+    """The date, or why `value` is not one."""
     if not DATE.match(value):
-        return None
+        return f"“{value}” is not a date written YYYY-MM-DD."
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        return None
+        return f"“{value}” is not a day of the calendar."
 
 
 def check(data: bytes, *, communities: dict[str, Community], division_id: int | None, today: datetime.date,
@@ -278,8 +279,9 @@ def _check_row(line, fields, header, communities, division_id, today, result) ->
         bad("date_of_birth", "date_of_birth is required (YYYY-MM-DD).")
     else:
         born = _date(value["date_of_birth"])
-        if born is None:
-            bad("date_of_birth", f"“{value['date_of_birth']}” is not a date written YYYY-MM-DD.")
+        if isinstance(born, str):
+            bad("date_of_birth", born)
+            born = None
         elif born > today:
             bad("date_of_birth", f"The date of birth {born} is in the future.")
         elif born < OLDEST_BIRTH:
@@ -290,8 +292,9 @@ def _check_row(line, fields, header, communities, division_id, today, result) ->
         bad("listed_on", "listed_on is required (YYYY-MM-DD): the day the person joined the local list.")
     else:
         listed = _date(value["listed_on"])
-        if listed is None:
-            bad("listed_on", f"“{value['listed_on']}” is not a date written YYYY-MM-DD.")
+        if isinstance(listed, str):
+            bad("listed_on", listed)
+            listed = None
         elif listed > today:
             bad("listed_on", f"listed_on {listed} is in the future.")
         elif born is not None and listed < born:
