@@ -76,6 +76,16 @@ PERSONAL = {
     "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
+    # Local waitlists (linkage): the report quotes the file's rows; rows and candidates are people.
+    "linkage:import": ("coordinator", lambda w: ("get", reverse("linkage:import", args=[w["local_list"].pk]), None)),
+    "linkage:import_rows": ("coordinator", lambda w: ("get", reverse("linkage:import_rows",
+                                                                     args=[w["local_list"].pk]), None)),
+    "linkage:queue": ("coordinator", lambda w: ("get", reverse("linkage:queue"), None)),
+    "linkage:review": ("coordinator", lambda w: ("get", reverse("linkage:review", args=[w["local_row"].pk]), None)),
+    "linkage:undo": ("coordinator", lambda w: ("get", reverse("linkage:undo", args=[w["local_row"].pk]), None)),
+    "linkage:duplicates": ("coordinator", lambda w: ("get", reverse("linkage:duplicates"), None)),
+    "linkage:duplicate": ("coordinator", lambda w: ("get", reverse("linkage:duplicate",
+                                                                   args=[w["duplicate_pair"].pk]), None)),
 }
 
 POST_ONLY = "a change (POST only); the service it calls audits the change"
@@ -105,6 +115,9 @@ NOT_PERSONAL = {
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
+    "linkage:imports": "the upload form and the division's past local lists (file names and counts)",
+    "linkage:import_progress": "the import's progress: counts only",
+    "linkage:import_run": POST_ONLY, "linkage:import_cancel": POST_ONLY, "linkage:duplicate_undo": POST_ONLY,
 }
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
@@ -163,11 +176,33 @@ def world(coordinator, moa, provider, kamloops):
                                                      actions=[], carers=[]), actor=care_actor)
     care.save_plan_version(patient, care.PlanContent(what_matters="Staying at home, with a carer", review_date=datetime.date.today() + datetime.timedelta(days=90), goals=[],
                                                      actions=[], carers=[]), actor=care_actor)
+    local_list, local_row, duplicate_pair = _linkage_world(coordinator, registration)
     return {"care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
+            "local_list": local_list, "local_row": local_row, "duplicate_pair": duplicate_pair,
             "task": Task.objects.filter(patient=patient).first(),
             "registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
             "offer": offer, "proposal": proposal, "provider": provider, "conflict": conflict, "flag": flag,
             "coordinator": coordinator, "moa": moa}
+
+
+def _linkage_world(coordinator, registration):
+    """A checked local list with one row waiting for review, and a probable duplicate pair."""
+    from django.utils import timezone
+
+    from linkage import imports
+    from linkage.models import DuplicatePair, ImportRow
+
+    data = (b"list_id,last_name,first_name,date_of_birth,community,listed_on\n"
+            b"L1,Joe,Ming,1980-05-17,Kamloops,2020-01-01\nL2,Bad,Row,1980-13-01,Kamloops,2020-01-01\n")
+    upload = imports.create_import(registration.division, data=data, file_name="local.csv", actor=Actor(user=coordinator))
+    a, b = registration.members.order_by("pk")
+    row = ImportRow.objects.create(
+        upload=upload, division=registration.division, line=2, list_id="L1", last_name="Joe", first_name="Ming",
+        date_of_birth=DOB, community=registration.community, listed_on=datetime.date(2020, 1, 1), row_hash="0" * 64,
+        decision="review", candidates=[{"person": a.pk, "score": 0.6, "evidence": ["date of birth matches"]}])
+    pair = DuplicatePair.objects.create(a=a, b=b, division=registration.division, score=0.9, suggestion="review",
+                                        evidence=["last name matches"], last_seen_at=timezone.now())
+    return upload, row, pair
 
 
 def _as(client, who, world):
