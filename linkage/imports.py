@@ -32,6 +32,7 @@ from registries.models import Community, Division
 log = logging.getLogger("attach.linkage")
 
 REPORT_MAX_PROBLEMS = 20_000
+IMPORT_LOCK = 1414  # the advisory lock namespace of local waitlist imports (issue 14)
 Outcome = ImportRow.Outcome
 
 
@@ -187,6 +188,11 @@ def run_import(upload_id: int, *, progress=None, settings=None) -> WaitlistImpor
         upload = WaitlistImport.objects.select_for_update().select_related("division").get(pk=upload_id)
         if upload.status != WaitlistImport.Status.IMPORTING:
             return upload
+        # One import at a time per division: a second one (the same file sent twice at once)
+        # waits here, then finds the first one's rows and skips them. An advisory lock, not a
+        # row lock on the division, which every new registration of it references.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, upload.division_id])
         actor = Actor.task("linkage.import_local_waitlist", user=upload.import_requested_by)
         progress(5, "Reading the checked file")
         result = checked_rows(upload)
