@@ -4,7 +4,7 @@ tests and benchmarks exercise the very engine the import uses.
 
 LOCAL.csv is checked as the format says (header names without regard to case or
 spaces, any order, unknown columns ignored, UTF-8 with or without a byte-order mark,
-CRLF or LF): a bad row is reported with its line, column and reason and left out; a
+CRLF or LF; or the first sheet of an .xlsx): a bad row is reported with its line, column and reason and left out; a
 PHN with a bad check digit is a warning on its line and is treated as missing.
 """
 
@@ -56,12 +56,49 @@ class Checked:
     warnings: list[Problem] = field(default_factory=list)  # the row is kept
 
 
-def _read(path: Path, required: tuple[str, ...], columns: tuple[str, ...]) -> pl.DataFrame:
+def _cell(value) -> str:
+    """A spreadsheet cell as the CSV would have it: dates as YYYY-MM-DD, whole numbers
+    without a decimal point (a PHN typed as a number), empty for nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    """The first sheet of a spreadsheet, its first row the header, every cell as text."""
+    from openpyxl import load_workbook
+
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8",
-                            truncate_ragged_lines=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
-        raise LinkFileError(f"{path.name}: not a CSV file this can read ({error})") from None
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+        raise LinkFileError(f"{path.name}: not a spreadsheet this can read ({error})") from None
+    try:
+        rows = [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    if not rows:
+        raise LinkFileError(f"{path.name}: the first sheet is empty")
+    header = [name or f"column {i + 1}" for i, name in enumerate(rows[0])]
+    width = len(header)
+    body = [(row + [""] * width)[:width] for row in rows[1:]]
+    return pl.DataFrame(body, schema={name: pl.String for name in header}, orient="row")
+
+
+def _read(path: Path, required: tuple[str, ...], columns: tuple[str, ...]) -> pl.DataFrame:
+    if path.suffix.lower() == ".xlsx":
+        frame = _read_xlsx(path)
+    else:
+        try:
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8",
+                                truncate_ragged_lines=False)
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as error:
+            raise LinkFileError(f"{path.name}: not a CSV file this can read ({error})") from None
     frame = frame.rename({name: name.strip().lstrip("\ufeff").lower() for name in frame.columns})
     missing = [name for name in required if name not in frame.columns]
     if missing:

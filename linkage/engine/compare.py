@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 # Levels, per field (0 = missing everywhere).
 FN_EXACT, FN_NICK, FN_CLOSE, FN_INITIAL, FN_SIMILAR, FN_DIFF = 1, 2, 3, 4, 5, 6
@@ -26,6 +26,8 @@ AGREE, DIFFER = 1, 2  # email, gender
 FIELDS = {"fn": 7, "ln": 5, "dob": 5, "home": 7, "email": 3, "gender": 3}  # field: levels
 # First names that agree for the domain rule "first names must agree or be nicknames".
 FN_AGREEING = (FN_EXACT, FN_NICK, FN_CLOSE)
+# Birth dates that agree for a merge: the same, or one of the two slips people make.
+DOB_AGREEING = (DOB_EXACT, DOB_SWAP, DOB_DIGIT)
 
 _SIDE_COLUMNS = ("key", "fn", "ln", "fn_raw", "ln_raw", "dob", "phn", "gender", "postal", "fsa",
                  "phone", "email", "community", "nick1", "nick2", "household")
@@ -39,42 +41,62 @@ def gather(pairs: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame) -> pl.D
     return pairs.join(lf, on="l", how="left").join(rf, on="r", how="left")
 
 
-def _similarity(a: pl.Series, b: pl.Series) -> np.ndarray:
+def _similarity(a: list[str], b: list[str]) -> np.ndarray:
     if len(a) == 0:
-        return np.zeros(0)
-    return process.cpdist(a.to_list(), b.to_list(), scorer=JaroWinkler.normalized_similarity,
-                          workers=-1, dtype=np.float32)
+        return np.zeros(0, dtype=np.float32)
+    return process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1,
+                          dtype=np.float32)
 
 
-def _digits_off(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """How many of the eight digits of YYYYMMDD differ."""
+def _edits(a: list[str], b: list[str]) -> np.ndarray:
+    """Letters inserted, deleted, changed or swapped with a neighbour (one typo = 1)."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int32)
+    return process.cpdist(a, b, scorer=OSA.distance, workers=-1, dtype=np.int32)
+
+
+def _one_slip(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where YYYYMMDD differ in exactly one digit, and that digit is the year's last,
+    the month's or the day's. A slip in the decade or the century (1977 / 1947) is ten
+    years or more: the mark of a parent and child of one name at one home, not of a typo."""
     off = np.zeros(len(a), dtype=np.int8)
+    early = np.zeros(len(a), dtype=bool)
     x, y = a.astype(np.int64), b.astype(np.int64)
-    for _ in range(8):
-        off += (x % 10 != y % 10)
+    for position in range(8):  # from the last digit of the day to the first of the year
+        differs = x % 10 != y % 10
+        off += differs
+        if position >= 5:  # the year's decade, century, millennium
+            early |= differs
         x //= 10
         y //= 10
-    return off
+    return (off == 1) & ~early
 
 
 def levels(sides: pl.DataFrame, *, close: float, similar: float) -> pl.DataFrame:
     """`sides` (from `gather`) with a level column per field and the PHN's agreement."""
-    fn_sim = _similarity(sides["fn_l"], sides["fn_r"])
-    ln_sim = _similarity(sides["ln_l"], sides["ln_r"])
-    digits = _digits_off(sides["dob_l"].to_numpy(), sides["dob_r"].to_numpy())
-    s = sides.with_columns(pl.Series("fn_sim", fn_sim), pl.Series("ln_sim", ln_sim),
-                           pl.Series("dob_digits", digits))
+    fn_l_list, fn_r_list = sides["fn_l"].to_list(), sides["fn_r"].to_list()
+    fn_sim = _similarity(fn_l_list, fn_r_list)
+    fn_edits = _edits(fn_l_list, fn_r_list)
+    ln_sim = _similarity(sides["ln_l"].to_list(), sides["ln_r"].to_list())
+    slip = _one_slip(sides["dob_l"].to_numpy(), sides["dob_r"].to_numpy())
+    s = sides.with_columns(pl.Series("fn_sim", fn_sim), pl.Series("fn_edits", fn_edits),
+                           pl.Series("ln_sim", ln_sim),
+                           pl.Series("dob_slip", slip))
     fn_l, fn_r, ln_l, ln_r = pl.col("fn_l"), pl.col("fn_r"), pl.col("ln_l"), pl.col("ln_r")
     nick = ((pl.col("nick1_l") >= 0) & ((pl.col("nick1_l") == pl.col("nick1_r"))
             | (pl.col("nick1_l") == pl.col("nick2_r")) | (pl.col("nick2_l") == pl.col("nick1_r"))
             | (pl.col("nick2_l") == pl.col("nick2_r"))))
     initial = (((fn_l.str.len_chars() == 1) | (fn_r.str.len_chars() == 1))
                & (fn_l.str.slice(0, 1) == fn_r.str.slice(0, 1)))
+    # One typo in a name of four letters or more (KRVIN / KEVIN, IMNG / MING) is close
+    # whatever Jaro-Winkler says of it; in shorter names one letter is most of the name.
+    one_typo = ((pl.col("fn_edits") == 1)
+                & (pl.min_horizontal(fn_l.str.len_chars(), fn_r.str.len_chars()) >= 4))
     fn = (pl.when((fn_l == "") | (fn_r == "")).then(0)
           .when(fn_l == fn_r).then(FN_EXACT)
           .when(nick).then(FN_NICK)
           .when(initial).then(FN_INITIAL)
-          .when(pl.col("fn_sim") >= close).then(FN_CLOSE)
+          .when((pl.col("fn_sim") >= close) | one_typo).then(FN_CLOSE)
           .when(pl.col("fn_sim") >= similar).then(FN_SIMILAR)
           .otherwise(FN_DIFF))
     # A double surname against one of its halves (SINGHGILL / GILL) is similar, not different.
@@ -91,7 +113,7 @@ def levels(sides: pl.DataFrame, *, close: float, similar: float) -> pl.DataFrame
     dob = (pl.when((dl == 0) | (dr == 0)).then(0)
            .when(dl == dr).then(DOB_EXACT)
            .when(swapped).then(DOB_SWAP)
-           .when(pl.col("dob_digits") == 1).then(DOB_DIGIT)
+           .when(pl.col("dob_slip")).then(DOB_DIGIT)
            .otherwise(DOB_DIFF))
     both = lambda c: (pl.col(f"{c}_l") != "") & (pl.col(f"{c}_r") != "")  # noqa: E731
     same = lambda c: both(c) & (pl.col(f"{c}_l") == pl.col(f"{c}_r"))  # noqa: E731

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from linkage.engine import compare as c
-from linkage.engine.blocking import candidate_pairs
+from linkage.engine.blocking import TRAINING_RULE, candidate_pairs
 from linkage.engine.evidence import words
 from linkage.engine.model import Model, score, train
 from linkage.engine.normalize import normalise
@@ -52,14 +52,28 @@ def _phn_pairs(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
             .select(pl.col("idx").alias("l"), pl.col("idx_r").alias("r")))
 
 
+def _training_pairs(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, float]:
+    """Pairs blocked on the birth date alone, for a sample of the left rows (the names'
+    and the home's m are learned on them), and how many times more the whole would be."""
+    n = min(settings.train_rows, left.height)
+    rows = left.sample(n, seed=settings.seed) if n < left.height else left
+    pairs = candidate_pairs(rows, right, max_block=settings.max_block, rules=(TRAINING_RULE,))
+    if same:  # each row against the others; the whole counts each pair once
+        return pairs.filter(pl.col("l") != pl.col("r")), left.height / max(n, 1) / 2
+    return pairs, left.height / max(n, 1)
+
+
 def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int]:
     blocked = candidate_pairs(left, right, max_block=settings.max_block, same=same)
     if not same:
         blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique()
     compared = _compared(blocked, left, right, settings).filter(~pl.col("phn_conflict"))
     sample = _compared(_random_pairs(left, right, settings, same=same), left, right, settings)
-    model = train(compared, sample, right, iterations=settings.em_iterations,
-                  strength=settings.prior_strength)
+    by_birth, scale = _training_pairs(left, right, settings, same=same)
+    by_birth = _compared(by_birth, left, right, settings).filter(~pl.col("phn_conflict"))
+    all_pairs = left.height * (left.height - 1) // 2 if same else left.height * right.height
+    model = train(compared, by_birth, sample, right, all_pairs=all_pairs, birth_scale=scale,
+                  iterations=settings.em_iterations, strength=settings.prior_strength)
     return score(compared, model), model, blocked.height
 
 
@@ -80,7 +94,25 @@ def _mergeable(best: dict, second: dict | None, settings: LinkSettings) -> bool:
         return True
     if best["score"] < settings.merge_threshold or best["fn"] not in c.FN_AGREEING:
         return False
+    if best["dob"] not in c.DOB_AGREEING:  # a parent and child share a name and a home
+        return False
+    if best["fn"] != c.FN_EXACT and best["gender"] == c.DIFFER:  # MARK and MARY, twins
+        return False
+    if best["dob"] != c.DOB_EXACT and not _corroborated(best):
+        return False  # a namesake one digit off, and nothing else of theirs agrees
     return second is None or best["bits"] - second["bits"] >= settings.margin_bits
+
+
+def _corroborated(row: dict) -> bool:
+    """Something beyond name and birth date agrees: the home (phone or postal code) or the email."""
+    return row["home"] in (c.HOME_BOTH, c.HOME_PHONE, c.HOME_POSTAL) or row["email"] == c.AGREE
+
+
+def _plausible(row: dict) -> bool:
+    """Worth a coordinator's look: the birth date agrees in some form, or the person is
+    found at the same home or email. Somebody of the same common name born another year
+    and living elsewhere is a namesake, not a question."""
+    return row["phn_same"] or row["dob"] in c.DOB_AGREEING or _corroborated(row)
 
 
 def _candidate(row: dict) -> Candidate:
@@ -95,9 +127,9 @@ def _decide(list_id: str, ranked: list[dict], settings: LinkSettings) -> Decisio
     if _mergeable(best, second, settings):
         return Decision(list_id, "merge", person=best["key_r"], score=round(float(best["score"]), 4),
                         evidence=words(best))
-    if best["score"] >= settings.review_threshold or best["phn_same"]:
-        return Decision(list_id, "review",
-                        candidates=[_candidate(r) for r in ranked[:settings.max_candidates]])
+    shown = [r for r in ranked if _plausible(r)][:settings.max_candidates]
+    if shown and shown[0]["score"] >= settings.review_threshold:
+        return Decision(list_id, "review", candidates=[_candidate(r) for r in shown])
     return Decision(list_id, "new")
 
 
@@ -118,13 +150,22 @@ def _same_person_edges(local: pl.DataFrame, settings: LinkSettings, model: Model
     """Pairs of rows of the local file that are one person, by the same model and rules."""
     pairs = candidate_pairs(local, local, max_block=settings.max_block, same=True)
     scored = score(_compared(pairs, local, local, settings).filter(~pl.col("phn_conflict")), model)
-    return scored.filter(pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
-                                               & pl.col("fn").is_in(list(c.FN_AGREEING))))
+    # Rows of one household are its members: two of them of another gender are two
+    # people (twins of one name, Harpreet and Harpreet), whatever their names say.
+    same_household = (pl.col("household_l") != "") & (pl.col("household_l") == pl.col("household_r"))
+    return scored.filter(~(same_household & (pl.col("gender") == c.DIFFER)) & (
+        pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
+                              & pl.col("fn").is_in(list(c.FN_AGREEING))
+                              & pl.col("dob").is_in(list(c.DOB_AGREEING))
+                              & ~((pl.col("fn") != c.FN_EXACT) & (pl.col("gender") == c.DIFFER))))
+    )
 
 
 def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: LinkSettings,
-                     model: Model) -> None:
-    """Later rows that are an earlier row's person become `duplicate` of the earliest one."""
+                     model: Model, phn_of: dict[str, str]) -> None:
+    """Later rows that are an earlier row's person become `duplicate` of the earliest one.
+    `phn_of`: the registry's PHN of each person who has one."""
+    row_phn = local["phn"].to_list()
     edges: dict[int, list[int]] = {}
     for i, j in _same_person_edges(local, settings, model).select("l", "r").iter_rows():
         edges.setdefault(j, []).append(i)
@@ -145,6 +186,9 @@ def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: L
                 continue
             if mine.decision == "merge" and theirs.decision == "merge" and mine.person != theirs.person:
                 continue  # each is somebody else in the registry: not one person
+            if (mine.decision == "merge" and theirs.decision != "merge" and row_phn[root]
+                    and row_phn[root] != phn_of.get(mine.person, row_phn[root])):
+                continue  # the earlier row's valid PHN is not that person's: not one person
             if mine.decision == "merge" and theirs.decision != "merge":
                 decisions[root] = Decision(theirs.list_id, "merge", person=mine.person,
                                            score=mine.score, evidence=mine.evidence
@@ -165,12 +209,21 @@ def link(registry: pl.DataFrame, local: pl.DataFrame, *,
     ranked = _ranked(scored, settings)
     keys = left["key"].to_list()
     decisions = [_decide(key, ranked.get(i, []), settings) for i, key in enumerate(keys)]
-    _mark_duplicates(decisions, left, settings, model)
+    phn_of = dict(right.filter(pl.col("phn") != "").select("key", "phn").iter_rows())
+    _mark_duplicates(decisions, left, settings, model, phn_of)
     figures = {"registry": registry.height, "local": local.height}
     for kind in ("merge", "review", "new", "duplicate"):
         figures[kind] = sum(1 for d in decisions if d.decision == kind)
     figures["seconds"] = round(time.perf_counter() - started, 3)
     return LinkResult(decisions=decisions, figures=figures)
+
+
+def _other_side(name: str) -> str:
+    if name.endswith("_l"):
+        return name[:-2] + "_r"
+    if name.endswith("_r"):
+        return name[:-2] + "_l"
+    return name
 
 
 def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> list[DuplicatePair]:
@@ -196,7 +249,8 @@ def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> lis
         best_other[(row["l"], row["r"])] = max(rivals, default=-np.inf)
         second = {"bits": best_other[(row["l"], row["r"])]} if rivals else None
         decision = "merge" if _mergeable(row, second, settings) else "review"
-        a, b = sorted((row["key_l"], row["key_r"]))
-        out.append(DuplicatePair(a=a, b=b, score=round(float(row["score"]), 4),
+        if row["key_r"] < row["key_l"]:  # the words read in the pair's order, a / b
+            row = {_other_side(k): v for k, v in row.items()}
+        out.append(DuplicatePair(a=row["key_l"], b=row["key_r"], score=round(float(row["score"]), 4),
                                  evidence=words(row), decision=decision))
     return out

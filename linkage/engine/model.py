@@ -5,8 +5,8 @@ pair (u), and the score of a pair from its levels.
 - m comes from expectation maximisation over the blocked pairs, but never over the
   fields a pair was blocked on: among pairs that share a birth date, "same birth date"
   says nothing about who is who. So m of the names and the home is learned on pairs
-  blocked by birth date, and m of the birth date on pairs blocked by the full name
-  (as Splink trains, one blocking rule at a time).
+  blocked by birth date, and m of the birth date on pairs that share a phone (as Splink
+  trains, one blocking rule at a time).
 - Names carry their frequency: two Singhs agreeing is weaker evidence than two
   Zwolinskis (u of an exact name is the share of the registry with that name).
 Both m and u start from priors (pseudo-pairs, `prior_strength` of them), so that a tiny
@@ -118,20 +118,29 @@ def frequencies(column: pl.Series, prior: float, strength: float) -> dict[str, f
     return dict(zip(names, values.tolist()))
 
 
-def train(pairs: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame, *, iterations: int,
-          strength: float) -> Model:
+def train(pairs: pl.DataFrame, by_birth: pl.DataFrame, sample: pl.DataFrame, registry: pl.DataFrame,
+          *, all_pairs: int, birth_scale: float, iterations: int, strength: float) -> Model:
+    """`pairs`: the blocked pairs' levels; `by_birth`: pairs blocked on the birth date
+    alone, for a sample of the rows, `birth_scale` times fewer than for all of them;
+    `sample`: random pairs; `all_pairs`: how many pairs there are before blocking."""
     u = estimate_u(sample, strength)
-    by_birth = pairs.filter(pl.col("dob").is_in([c.DOB_EXACT, c.DOB_SWAP]))
-    by_name = pairs.filter((pl.col("fn") == c.FN_EXACT) & (pl.col("ln") == c.LN_EXACT))
+    # The birth date's m is learned on pairs that share a phone number: a household and
+    # its people, where names and birth dates together tell one person from another (on
+    # pairs that share a name, EM would take a parent and child at one home for a match).
+    by_phone = pairs.filter(pl.col("phone") == c.AGREE)
     m_a, share_a = em(by_birth, ("fn", "ln", "home", "email", "gender"), u,
                       iterations=iterations, strength=strength)
-    m_b, _ = em(by_name, ("dob", "home", "email", "gender"), u, iterations=iterations,
+    # Nor the last name there: a household shares it, which random pairs (u) do not.
+    m_b, _ = em(by_phone, ("fn", "dob", "email", "gender"), u, iterations=iterations,
                 strength=strength)
     m = dict(m_a) | {"dob": m_b["dob"]}
-    # Matches among all blocked pairs: those found by birth date, over the share of true
-    # pairs whose birth dates agree (in either order).
-    found_by_birth = share_a * by_birth.height / max(m["dob"][0] + m["dob"][1], 1e-3)
-    share = float(np.clip(found_by_birth / max(pairs.height, 1), 1e-6, 0.5))
+    # The prior is the chance that two records drawn at random are one person, not the
+    # share of matches among the blocked pairs: u was counted on random pairs, so the
+    # evidence that blocking selected for (a shared birth date) is in the weights already.
+    # Matches: those found by birth date, over the share of true pairs whose birth dates
+    # agree (in either order).
+    matches = share_a * by_birth.height * birth_scale / max(m["dob"][0] + m["dob"][1], 1e-3)
+    share = float(np.clip(max(matches, 1.0) / max(all_pairs, 1), 1e-12, 0.5))
     n = max(registry.height, 1)
     return Model(
         m=m, u=u, prior_bits=float(np.log2(share / (1 - share))),

@@ -86,5 +86,9 @@ def normalise(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
          + pl.min_horizontal((pl.col("dob") // 100) % 100, pl.col("dob") % 100) * 100
          + pl.max_horizontal((pl.col("dob") // 100) % 100, pl.col("dob") % 100)).alias("dob_any"),
         (pl.col("dob") // 10_000).alias("year"),
+        (pl.col("dob") // 100_000).alias("decade"),
+        (pl.col("dob") // 100).alias("year_month"),
+        ((pl.col("dob") // 10_000) * 100 + pl.col("dob") % 100).alias("year_day"),
+        pl.col("ln").str.slice(0, 1).alias("li"),
     )
     return out

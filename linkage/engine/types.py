@@ -24,7 +24,9 @@ class LinkSettings:
     margin_bits: float = 6.0
     # Training: random pairs drawn for u (seeded: the engine is deterministic), EM rounds for m.
     seed: int = 14
-    u_sample: int = 400_000
+    u_sample: int = 300_000
+    # Local rows whose pairs by birth date alone train m of the names and the home.
+    train_rows: int = 10_000
     em_iterations: int = 40
     # How strongly the built-in priors of m and u hold against the data: pseudo-pairs.
     # Small inputs (a worked case of five rows) stay near the priors; 50,000 rows decide.
