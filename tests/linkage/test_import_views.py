@@ -91,3 +91,12 @@ def test_the_report_shows_the_figures_and_review_outcomes(client, coordinator, t
     page = client.get(reverse("linkage:import", args=[upload.pk])).content.decode()
     assert 'data-testid="n-merged">1<' in page and 'data-testid="n-registered">1<' in page
     assert "The coordinators&#x27; reviews" in page or "The coordinators' reviews" in page
+
+
+def test_a_registration_from_a_local_list_without_a_phn_opens_and_the_phn_can_be_added(client, coordinator, thompson):
+    upload = imported(thompson, coordinator, local_csv("L1,,Okafor,Chidi,1979-11-11,,M,,,,Kamloops,2022-06-01,"))
+    registration = ImportRow.objects.get(upload=upload).registration
+    login(client, coordinator)
+    page = client.get(reverse("patients:registration", args=[registration.pk])).content.decode()
+    assert "not known yet" in page
+    assert client.get(reverse("patients:edit", args=[registration.pk])).status_code == 200
