@@ -52,10 +52,14 @@ class CandidateView:
     evidence_against: list[str]
     waiting: bool
     on_panel: bool
+    # A candidate waiting in a division the coordinator does not coordinate: shown by name,
+    # birth date and community only (the evidence says what else agrees), never their contact.
+    in_scope: bool = True
 
 
-def candidates(row: ImportRow) -> list[CandidateView]:
-    """The row's candidates as the registry has them now (two queries, whatever their number)."""
+def candidates(row: ImportRow, divisions=None) -> list[CandidateView]:
+    """The row's candidates as the registry has them now (two queries, whatever their number);
+    `divisions`: the reviewer's, to hide the contact details of people outside them."""
     ids = [c["person"] for c in row.candidates]
     people = Patient.objects.filter(pk__in=ids).select_related("registration", "registration__community")
     people = {p.pk: p for p in people}
@@ -67,8 +71,9 @@ def candidates(row: ImportRow) -> list[CandidateView]:
             continue
         pro, con = split_evidence(c.get("evidence", []))
         f = facts.get(person.pk)
+        in_scope = divisions is None or (f is not None and f.division_id in divisions)
         out.append(CandidateView(person, c.get("score") or 0.0, pro, con,
-                                 bool(f and f.registration_open), bool(f and f.on_panel)))
+                                 bool(f and f.registration_open), bool(f and f.on_panel), in_scope))
     return out
 
 

@@ -108,7 +108,7 @@ def review_queue(request):
 @roles.role_required(roles.COORDINATOR)
 def review_row(request, pk):
     row = access.import_row_to_review(request.user, pk)
-    candidates = review.candidates(row)
+    candidates = review.candidates(row, set(access.coordinator_divisions(request.user).values_list("pk", flat=True)))
     earlier = ImportRow.objects.filter(upload=row.upload, outcome__in=[
         ImportRow.Outcome.MERGED, ImportRow.Outcome.ATTACHED, ImportRow.Outcome.REGISTERED]).order_by("line")[:500]
     form = ReviewForm(request.POST or None, candidates=candidates, rows=earlier)
@@ -124,7 +124,8 @@ def review_row(request, pk):
             following = review.queue(access.coordinator_divisions(request.user)).filter(upload=row.upload).first()
             return redirect("linkage:review", pk=following.pk) if following else redirect("linkage:queue")
     audit.record(action="view", obj=row, actor=request.actor,
-                 summary=f"Local list row beside {len(candidates)} candidate(s) for review")
+                 summary="Local list row beside candidates (patients "
+                         + (", ".join(str(c.person.pk) for c in candidates) or "none") + ") for review")
     return render(request, "linkage/review.html", {"row": row, "candidates": candidates, "form": form,
                                                    "row_against": review.split_evidence(row.evidence)[1]})
 

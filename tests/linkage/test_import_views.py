@@ -100,3 +100,20 @@ def test_a_registration_from_a_local_list_without_a_phn_opens_and_the_phn_can_be
     page = client.get(reverse("patients:registration", args=[registration.pk])).content.decode()
     assert "not known yet" in page
     assert client.get(reverse("patients:edit", args=[registration.pk])).status_code == 200
+
+
+def test_a_candidate_outside_the_division_is_shown_without_contact_details(client, coordinator, thompson, ana):
+    elsewhere = waiting_person(last_name="Lopez", first_name="Anna", dob=datetime.date(1985, 3, 2), place="Victoria",
+                               phone="250-555-0177", email="anna.elsewhere@example.org")
+    upload = imported(thompson, coordinator, local_csv("Q1,,Okafor,Chidi,1979-11-11,,M,,,,Kamloops,2022-06-01,"))
+    row = ImportRow.objects.create(
+        upload=upload, division=thompson, line=9, list_id="R9", last_name="Lopez", first_name="A",
+        date_of_birth=datetime.date(1985, 3, 2), community=ana.registration.community, listed_on=datetime.date(2019, 1, 1),
+        row_hash="9" * 64, decision="review",
+        candidates=[{"person": ana.pk, "score": 0.6, "evidence": ["first name an initial (A / Ana)"]},
+                    {"person": elsewhere.pk, "score": 0.5, "evidence": ["first name an initial (A / Anna)"]}])
+    login(client, coordinator)
+    page = client.get(reverse("linkage:review", args=[row.pk])).content.decode()
+    assert "ana.lopez@example.org" in page  # in the coordinator's division
+    assert "anna.elsewhere@example.org" not in page and "250-555-0177" not in page
+    assert 'data-testid="outside-scope"' in page
