@@ -38,7 +38,7 @@ def load_registry(registry, division):
     from registries.models import Community
 
     communities = {c.name: c.pk for c in Community.objects.filter(division=division)}
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     regs, people = io.StringIO(), io.StringIO()
     codes = set()
     for i, p in enumerate(registry.iter_rows(named=True), start=1):
