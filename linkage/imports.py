@@ -172,6 +172,23 @@ def mark_failed(upload_id: int, error: str) -> None:
         set_progress(upload_id, 100, "Failed: nothing was imported")
 
 
+IMPORT_GIVEN_UP = ("The background worker stopped while importing, and the import could not be restarted; "
+                   "nothing was imported. Please check the file again and import it.")
+
+
+def import_interrupted(sender, *, job, restarted: bool, **kwargs) -> None:
+    """The reaper found an import whose worker died (jobs.job_interrupted): its transaction never
+    committed, so nothing of it is in the registry. Restarted: the page says so; given up: failed."""
+    if job.task != "linkage.tasks.import_local_waitlist" or not job.task_args:
+        return
+    upload_id = job.task_args[0]
+    if restarted:
+        if WaitlistImport.objects.filter(pk=upload_id, status=WaitlistImport.Status.IMPORTING).exists():
+            set_progress(upload_id, 0, "Restarted; waiting for a worker")
+    else:
+        mark_failed(upload_id, IMPORT_GIVEN_UP)
+
+
 # --- the import ---------------------------------------------------------------------------
 
 def run_import(upload_id: int, *, progress=None, settings=None) -> WaitlistImport:

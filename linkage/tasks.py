@@ -5,11 +5,15 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from attachment.core.jobs import tracked
+from attachment.core.jobs import job_interrupted, tracked
 from linkage import duplicates, imports
 from linkage.models import WaitlistImport
 
 log = logging.getLogger("attach.linkage")
+
+# Connected where the reaper runs (a worker loads every tasks module): an import whose
+# worker died is restarted or, given up, failed with the reason for its page.
+job_interrupted.connect(imports.import_interrupted, dispatch_uid="linkage.import_interrupted")
 
 
 @shared_task(

@@ -253,3 +253,20 @@ def test_evidence_is_split_for_and_against():
                                       "date of birth matches"])
     assert pro == ["PHN matches", "date of birth matches"]
     assert con == ["first name differs (Jon / John)", "postal code differs"]
+
+
+def test_an_import_given_up_by_the_reaper_is_failed_with_the_reason(coordinator, thompson):
+    from attachment.core.jobs import job_interrupted
+    from attachment.core.models import JobRun
+    from linkage import tasks  # noqa: F401 - connects the receiver
+
+    upload = imports.create_import(thompson, data=local_csv("L1,,Okafor,Chidi,1979-11-11,,M,,,,Kamloops,2022-06-01,"),
+                                   file_name="x.csv", actor=actor_of(coordinator))
+    WaitlistImport.objects.filter(pk=upload.pk).update(status="importing")
+    job = JobRun.objects.create(name="linkage.import_local_waitlist", task="linkage.tasks.import_local_waitlist",
+                                task_args=[upload.pk])
+    job_interrupted.send(sender=JobRun, job=job, restarted=True)
+    assert imports.get_progress(upload.pk)["phase"].startswith("Restarted")
+    job_interrupted.send(sender=JobRun, job=job, restarted=False)
+    upload.refresh_from_db()
+    assert upload.status == "failed" and "worker stopped" in upload.error
