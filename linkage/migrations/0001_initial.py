@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('score', models.FloatField(blank=True, null=True)),
                 ('evidence', models.JSONField(blank=True, default=list)),
                 ('candidates', models.JSONField(blank=True, default=list)),
-                ('outcome', models.CharField(choices=[('merged', 'Merged into a waiting registration'), ('attached', 'Already on a panel (reported)'), ('registered', 'Registered (new person)'), ('duplicate', 'Duplicate of an earlier row'), ('pending', "Waiting for a coordinator's review"), ('skipped', 'Already imported from an earlier file'), ('undone', 'Undone')], default='pending', max_length=10)),
+                ('outcome', models.CharField(choices=[('merged', 'Merged into a waiting registration'), ('attached', 'Already on a panel (reported)'), ('registered', 'Registered (new person)'), ('duplicate', 'Duplicate of an earlier row'), ('pending', "Waiting for a coordinator's review"), ('skipped', 'Already imported from an earlier file')], default='pending', max_length=10)),
                 ('before', models.JSONField(blank=True, default=dict)),
                 ('applied_at', models.DateTimeField(blank=True, null=True)),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('score', models.FloatField()),
                 ('evidence', models.JSONField(blank=True, default=list)),
                 ('suggestion', models.CharField(help_text="The linkage's decision: merge or review", max_length=10)),
-                ('status', models.CharField(choices=[('open', 'To review'), ('merged', 'Merged'), ('distinct', 'Not the same person'), ('undone', 'Merge undone')], default='open', max_length=10)),
+                ('status', models.CharField(choices=[('open', 'To review'), ('merged', 'Merged'), ('distinct', 'Not the same person')], default='open', max_length=10)),
                 ('found_at', models.DateTimeField(auto_now_add=True)),
                 ('last_seen_at', models.DateTimeField()),
                 ('before', models.JSONField(blank=True, default=dict)),
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-score', 'id'],
                 'indexes': [models.Index(condition=models.Q(('status', 'open')), fields=['division', '-score'], name='duplicate_pair_queue')],
-                'constraints': [models.UniqueConstraint(fields=('a', 'b'), name='duplicate_pair_once'), models.CheckConstraint(condition=models.Q(('a__lt', models.F('b'))), name='duplicate_pair_ordered'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'merged', 'distinct', 'undone'])), name='duplicate_pair_status_valid'), models.CheckConstraint(condition=models.Q(('suggestion__in', ['merge', 'review'])), name='duplicate_pair_suggestion_valid'), models.CheckConstraint(condition=models.Q(models.Q(('resolved_at__isnull', True), ('status', 'open')), models.Q(models.Q(('status', 'open'), _negated=True), ('resolved_at__isnull', False)), _connector='OR'), name='duplicate_pair_resolution_consistent')],
+                'constraints': [models.UniqueConstraint(fields=('a', 'b'), name='duplicate_pair_once'), models.CheckConstraint(condition=models.Q(('a__lt', models.F('b'))), name='duplicate_pair_ordered'), models.CheckConstraint(condition=models.Q(('status__in', ['open', 'merged', 'distinct'])), name='duplicate_pair_status_valid'), models.CheckConstraint(condition=models.Q(('suggestion__in', ['merge', 'review'])), name='duplicate_pair_suggestion_valid'), models.CheckConstraint(condition=models.Q(models.Q(('resolved_at__isnull', True), ('status', 'open')), models.Q(models.Q(('status', 'open'), _negated=True), ('resolved_at__isnull', False)), _connector='OR'), name='duplicate_pair_resolution_consistent')],
             },
         ),
         migrations.AddIndex(
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='importrow',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['merged', 'attached', 'registered', 'duplicate', 'pending', 'skipped', 'undone'])), name='import_row_outcome_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['merged', 'attached', 'registered', 'duplicate', 'pending', 'skipped'])), name='import_row_outcome_valid'),
         ),
         migrations.AddConstraint(
             model_name='importrow',
