@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from attachment.core import audit
+from attachment.core.bulk import copy_insert
 from patients.models import (
     IdentityConflict,
     Patient,
@@ -108,7 +109,7 @@ def register_groups(groups, *, actor, reason: str) -> list[Registered]:
             household_size=len(rows), registered_at=local_midnight(day), entered_by=user,
         ))
     _fresh_codes(registrations)
-    Registration.objects.bulk_create(registrations, batch_size=2000)
+    copy_insert(Registration, registrations)
 
     new_people, reused, conflicts, history, out = [], [], [], [], []
     for registration, (rows, _) in zip(registrations, groups):
@@ -136,11 +137,11 @@ def register_groups(groups, *, actor, reason: str) -> list[Registered]:
         history.append(RegistrationStatusChange(registration=registration, from_status="", to_status="waiting",
                                                 by=user, reason=reason[:300]))
         out.append(Registered(registration, people, held))
-    Patient.objects.bulk_create(new_people, batch_size=2000)
+    copy_insert(Patient, new_people)
     if reused:
         Patient.objects.bulk_update(reused, ["registration", "is_primary_contact"], batch_size=2000)
     IdentityConflict.objects.bulk_create(conflicts, batch_size=2000)
-    RegistrationStatusChange.objects.bulk_create(history, batch_size=2000)
+    copy_insert(RegistrationStatusChange, history)
     audit.record_many(
         [{"action": "create", "obj": r.registration,
           "summary": f"Registration of a household of {r.registration.household_size} from a local waitlist ({reason})"

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -24,7 +25,9 @@ from django.utils import timezone
 
 from attachment.core import audit, unavailable
 from attachment.core.audit import Actor
+from attachment.core.bulk import copy_insert, draw_ids
 from attachment.core.errors import DomainError
+from attachment.core.jobs import Stopwatch
 from linkage import apply, localfile, registry_frame
 from linkage.models import ImportRow, WaitlistImport
 from registries.models import Community, Division
@@ -195,12 +198,15 @@ def run_import(upload_id: int, *, progress=None, settings=None) -> WaitlistImpor
     """Link the upload's good rows and apply every decision, all in one transaction.
 
     The service the Celery task and the command call. An upload not `importing` (already
-    imported, cancelled) is returned as it is: a second delivery changes nothing.
+    imported, cancelled) is returned as it is: a second delivery changes nothing. The
+    seconds of each step are kept in the figures (`timings`), for the admin and the benchmark.
     """
     from linkage import engine
 
     progress = progress or (lambda percent, phase: set_progress(upload_id, percent, phase))
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = Stopwatch(timings)
     with transaction.atomic():
         upload = WaitlistImport.objects.select_for_update().select_related("division").get(pk=upload_id)
         if upload.status != WaitlistImport.Status.IMPORTING:
@@ -210,28 +216,34 @@ def run_import(upload_id: int, *, progress=None, settings=None) -> WaitlistImpor
         # row lock on the division, which every new registration of it references.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, upload.division_id])
+        clock.lap("wait for the division")
         actor = Actor.task("linkage.import_local_waitlist", user=upload.import_requested_by)
         progress(5, "Reading the checked file")
         result = checked_rows(upload)
-        rows = [_row(upload, r) for r in result.rows]
+        defaults = _row_defaults()
+        rows = [_row(upload, r, defaults) for r in result.rows]
+        clock.lap("read the checked file")
         earlier = _earlier_rows(upload.division_id, [r.row_hash for r in rows])
         fresh = [r for r in rows if r.row_hash not in earlier]
         for r in rows:
             if r.row_hash in earlier:
                 r.outcome, r.same_as_id = Outcome.SKIPPED, earlier[r.row_hash]
+        clock.lap("rows imported before")
         progress(15, "Reading the registry")
         decisions, figures = {}, {}
         if fresh:
             registry = registry_frame.registry_frame()
             local = localfile.CheckResult(rows=[x for x in result.rows if x.row_hash not in earlier]).frame()
+            clock.lap("read the registry")
             progress(25, f"Linking {len(fresh):,} rows with {registry.height:,} people")
             linked = engine.link(registry, local, settings=settings)
             decisions, figures = linked.by_list_id(), dict(linked.figures)
+            clock.lap("link")
         progress(70, "Writing the decisions")
-        counts = _apply(upload, fresh, decisions, actor)
+        counts = _apply(upload, fresh, decisions, actor, clock)
         progress(95, "Writing the report")
-        ImportRow.objects.bulk_create(rows, batch_size=2000)
-        _link_same_as(upload, fresh, decisions)
+        _write_rows(rows, decisions)
+        clock.lap("write the rows")
         upload.status = WaitlistImport.Status.IMPORTED
         upload.finished_at = timezone.now()
         upload.figures = {
@@ -239,23 +251,36 @@ def run_import(upload_id: int, *, progress=None, settings=None) -> WaitlistImpor
             **{k: sum(1 for d in decisions.values() if d.decision == k) for k in ("merge", "review", "new",
                                                                                    "duplicate")},
             **counts, "engine": figures, "seconds": round(time.perf_counter() - started, 2),
+            "timings": {k: round(v, 2) for k, v in timings.items()},
         }
         upload.save(update_fields=["status", "finished_at", "figures"])
         audit.record(action="status", obj=upload, actor=actor,
                      summary=f"Local waitlist imported into {upload.division}: {upload.figures['merged']} merged, "
                              f"{upload.figures['registered']} registered, {upload.figures['pending']} to review, "
                              f"{upload.figures['duplicate']} duplicates, {upload.figures['skipped']} already imported",
-                     changes={"figures": {k: v for k, v in upload.figures.items() if k != "engine"}})
+                     changes={"figures": {k: v for k, v in upload.figures.items() if k not in ("engine", "timings")}})
     progress(100, "Done")
     return upload
 
 
-def _row(upload: WaitlistImport, r: localfile.Row) -> ImportRow:
-    return ImportRow(
-        upload=upload, division_id=upload.division_id, line=r.line, list_id=r.list_id, household=r.household,
-        last_name=r.last_name, first_name=r.first_name, date_of_birth=r.date_of_birth, phn=r.phn, gender=r.gender,
-        postal_code=r.postal_code, phone=r.phone, email=r.email, community_id=r.community_id,
-        listed_on=r.listed_on, priority_factors=r.priority_factors, row_hash=r.row_hash,
+def _row_defaults() -> dict:
+    """Each ImportRow column's default (immutable ones; the JSON ones are made per row)."""
+    given = {"upload_id", "division_id", "line", "list_id", "household", "last_name", "first_name", "date_of_birth",
+             "phn", "gender", "postal_code", "phone", "email", "community_id", "listed_on", "priority_factors",
+             "row_hash", "evidence", "candidates", "before"}
+    return {f.attname: f.get_default() for f in ImportRow._meta.concrete_fields
+            if not f.primary_key and f.attname not in given}
+
+
+def _row(upload: WaitlistImport, r: localfile.Row, defaults: dict) -> SimpleNamespace:
+    """A row as it will be written: the ImportRow's columns on a plain object (a model instance
+    per row costs more than the whole COPY; `bulk.copy_insert` reads the attributes alone)."""
+    return SimpleNamespace(**{
+        **defaults, "id": None}, upload_id=upload.pk, division_id=upload.division_id, line=r.line, list_id=r.list_id,
+        household=r.household, last_name=r.last_name, first_name=r.first_name, date_of_birth=r.date_of_birth,
+        phn=r.phn, gender=r.gender, postal_code=r.postal_code, phone=r.phone, email=r.email,
+        community_id=r.community_id, listed_on=r.listed_on, priority_factors=r.priority_factors,
+        row_hash=r.row_hash, evidence=[], candidates=[], before={},
     )
 
 
@@ -269,7 +294,7 @@ def _earlier_rows(division_id: int, hashes: list[str]) -> dict[str, int]:
     )
 
 
-def _roots(rows: list[ImportRow], decisions) -> dict[str, str]:
+def _roots(rows, decisions) -> dict[str, str]:
     """Each duplicate's first row (following same_as to a row that is not a duplicate)."""
     by_id = {r.list_id: r for r in rows}
     root = {}
@@ -283,7 +308,7 @@ def _roots(rows: list[ImportRow], decisions) -> dict[str, str]:
     return root
 
 
-def _apply(upload, rows: list[ImportRow], decisions, actor) -> dict:
+def _apply(upload, rows, decisions, actor, clock) -> dict:
     """Give each fresh row its outcome, changing the registry as its decision says."""
     why = f"local waitlist {upload.file_name}, import {upload.pk}"
     now = timezone.now()
@@ -304,7 +329,9 @@ def _apply(upload, rows: list[ImportRow], decisions, actor) -> dict:
             r.candidates = [{"person": int(d.person), "score": d.score, "evidence": list(d.evidence or [])}]
 
     merges = [r for r in rows if r.decision == "merge"]
+    clock.lap("decisions onto the rows")
     facts = registry_frame.facts(int(decisions[r.list_id].person) for r in merges)
+    clock.lap("where the merged people stand")
     dates: dict[int, datetime.date] = {}
     for r in merges:
         f = facts.get(int(decisions[r.list_id].person))
@@ -312,6 +339,7 @@ def _apply(upload, rows: list[ImportRow], decisions, actor) -> dict:
         if f and f.registration_open:
             dates[f.registration_id] = min(dates.get(f.registration_id, earliest[r.list_id]), earliest[r.list_id])
     before = apply.keep_earliest(dates, actor=actor, why=why)
+    clock.lap("keep the earliest dates")
     for r in merges:
         f = facts.get(r.person_id)
         if f and f.registration_id in before:
@@ -324,15 +352,16 @@ def _apply(upload, rows: list[ImportRow], decisions, actor) -> dict:
             r.applied_at, r.applied_by = now, user
 
     new = [r for r in rows if r.decision == "new"]
-    households: dict[str, list[ImportRow]] = defaultdict(list)
+    households: dict[str, list] = defaultdict(list)
     for r in new:
         households[f"h:{r.household}" if r.household else f"r:{r.list_id}"].append(r)
     groups = [(members, min(earliest[m.list_id] for m in members)) for members in households.values()]
     registered_groups = apply.register_groups(groups, actor=actor, reason=f"Merged from {why}")
+    clock.lap("register the new households")
     for registered, (members, _) in zip(registered_groups, groups):
         for member, person in zip(members, registered.people):
-            member.outcome, member.registration, member.person_id = (
-                Outcome.REGISTERED, registered.registration, person.pk)
+            member.outcome, member.registration_id, member.person_id = (
+                Outcome.REGISTERED, registered.registration.pk, person.pk)
             member.before, member.applied_at, member.applied_by = {"created": True}, now, user
 
     applied = {r.list_id: r for r in rows}
@@ -357,18 +386,17 @@ def _apply(upload, rows: list[ImportRow], decisions, actor) -> dict:
     }
 
 
-def _link_same_as(upload, rows: list[ImportRow], decisions) -> None:
-    """Point each duplicate at the row it repeats (ids exist only once the rows are written)."""
-    pairs = [(r.list_id, decisions[r.list_id].same_as) for r in rows
-             if decisions[r.list_id].decision == "duplicate" and decisions[r.list_id].same_as]
-    if not pairs:
+def _write_rows(rows, decisions) -> None:
+    """Write the rows (COPY), each duplicate pointing at the row it repeats: the ids are drawn
+    before the write, so the pointers go in with the rows, not in a second pass."""
+    if not rows:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE linkage_importrow d SET same_as_id = e.id
-              FROM unnest(%s::text[], %s::text[]) AS v(list_id, same_as), linkage_importrow e
-             WHERE d.upload_id = %s AND d.list_id = v.list_id AND e.upload_id = %s AND e.list_id = v.same_as
-            """,
-            [[a for a, _ in pairs], [b for _, b in pairs], upload.pk, upload.pk],
-        )
+    by_list_id = {r.list_id: r for r in rows}
+    ordered = [r for r in rows if r.decision != "duplicate"] + [r for r in rows if r.decision == "duplicate"]
+    for r, pk in zip(ordered, draw_ids(ImportRow, len(ordered))):
+        r.pk = r.id = pk
+    for r in rows:
+        d = decisions.get(r.list_id)
+        if d is not None and d.decision == "duplicate" and d.same_as in by_list_id:
+            r.same_as_id = by_list_id[d.same_as].pk
+    copy_insert(ImportRow, ordered, ids_drawn=True)

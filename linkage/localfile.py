@@ -298,7 +298,9 @@ def _check_row(line, fields, header, communities, division_id, today, result) ->
         elif listed > today:
             bad("listed_on", f"listed_on {listed} is in the future.")
         elif born is not None and listed < born:
-            bad("listed_on", f"listed_on {listed} is before the date of birth {born}.")
+            # A household's date put on a child born since: kept (the household's place), but said.
+            bad("listed_on", f"listed_on {listed} is before the date of birth {born} (the household's date, kept).",
+                severity="warning")
 
     phn = normalize_phn(value["phn"])
     if phn:

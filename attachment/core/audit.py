@@ -104,7 +104,7 @@ def _plain(value):
 
 
 def record_many(events, *, actor: Actor | None = None) -> int:
-    """Write many audit events in one INSERT (a bulk import's per-record events).
+    """Write many audit events in one COPY (a bulk import's per-record events).
 
     `events` are dicts of `record`'s keyword arguments (action, obj or object_type and
     object_id, summary, reason, changes); the user, address and user agent are the actor's.
@@ -124,5 +124,7 @@ def record_many(events, *, actor: Actor | None = None) -> int:
             ip_address=actor.ip_address if actor is not None else None,
             user_agent=actor.user_agent if actor is not None else "",
         ))
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    from attachment.core.bulk import copy_insert
+
+    copy_insert(AuditEvent, rows)
     return len(rows)

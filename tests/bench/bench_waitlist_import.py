@@ -22,6 +22,7 @@ outcome); the second import of the file changes nothing.
 
 import argparse
 import io
+import os
 import sys
 import time
 
@@ -116,7 +117,15 @@ def main() -> int:
     figures["check and store"] = time.perf_counter() - t
     WaitlistImport.objects.filter(pk=upload.pk).update(status="importing", import_requested_by=user)
     t = time.perf_counter()
-    upload = imports.run_import(upload.pk, progress=lambda *a: None)
+    if os.environ.get("BENCH_PROFILE"):  # where the import's own seconds go, by function
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        upload = profiler.runcall(imports.run_import, upload.pk, progress=lambda *a: None)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+    else:
+        upload = imports.run_import(upload.pk, progress=lambda *a: None)
     figures["import (registry read, link, apply)"] = time.perf_counter() - t
     engine_in_import = upload.figures["engine"].get("seconds", 0.0)
     rows = ImportRow.objects.filter(upload=upload).count()
@@ -153,6 +162,8 @@ def main() -> int:
     for name, seconds in figures.items():
         print(f"  {name:40s} {seconds:7.1f} s")
     print(f"  {'of which the engine':40s} {engine_in_import:7.1f} s")
+    for name, seconds in f["timings"].items():
+        print(f"    {name:38s} {seconds:7.1f} s")
     print(f"yardstick: the engine alone on the same frames {yardstick:.1f} s")
     print(f"whole import {total:.1f} s (target < 60 s); registry side {registry_side:.1f} s "
           f"= {registry_side / max(yardstick, 0.01):.2f}x the engine (target <= 1.5x)")
