@@ -128,3 +128,10 @@ def test_row_hash_ignores_the_line_but_not_the_content():
                 community_id=1, community="Kamloops", listed_on=datetime.date(2020, 1, 1), priority_factors=[])
     assert localfile.Row(**base).row_hash == localfile.Row(**{**base, "line": 9}).row_hash
     assert localfile.Row(**base).row_hash != localfile.Row(**{**base, "listed_on": datetime.date(2020, 1, 2)}).row_hash
+
+
+def test_a_household_date_before_a_childs_birth_is_kept_with_a_warning(thompson):
+    data = b"list_id,household,last_name,first_name,date_of_birth,community,listed_on\nK1,H,Lee,Mo,2024-05-05,Kamloops,2023-01-01\n"
+    result, report = check(data, thompson)
+    assert result.rows_valid == 1 and problems(report, "warnings") == [(2, "listed_on")]
+    assert result.rows[0].listed_on == datetime.date(2023, 1, 1)
