@@ -92,11 +92,7 @@ def check_file(division: Division, data: bytes, *, file_name: str = "", today: d
     report = result.report(max_errors=REPORT_MAX_PROBLEMS)
     report["checked_on"] = today.isoformat()
     report["households"] = len({r.household for r in result.rows if r.household})
-    hashes = [r.row_hash for r in result.rows]
-    report["already_imported"] = (
-        ImportRow.objects.filter(division=division, row_hash__in=hashes).exclude(outcome=Outcome.SKIPPED)
-        .values("row_hash").distinct().count() if hashes else 0
-    )
+    report["already_imported"] = len(_earlier_rows(division.pk, [r.row_hash for r in result.rows]))
     return result, report
 
 
@@ -285,13 +281,21 @@ def _row(upload: WaitlistImport, r: localfile.Row, defaults: dict) -> SimpleName
 
 
 def _earlier_rows(division_id: int, hashes: list[str]) -> dict[str, int]:
-    """Rows of these contents an earlier import of the division already took (their ids)."""
+    """Rows of these contents an earlier import of the division already took (their ids).
+
+    One array parameter, not tens of thousands of placeholders; skipped rows are not
+    themselves takers.
+    """
     if not hashes:
         return {}
-    return dict(
-        ImportRow.objects.filter(division_id=division_id, row_hash__in=hashes).exclude(outcome=Outcome.SKIPPED)
-        .order_by("row_hash", "pk").distinct("row_hash").values_list("row_hash", "pk")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (row_hash) row_hash, id FROM linkage_importrow"
+            " WHERE division_id = %s AND row_hash = ANY(%s::text[]) AND outcome <> 'skipped'"
+            " ORDER BY row_hash, id",
+            [division_id, hashes],
+        )
+        return dict(cursor.fetchall())
 
 
 def _roots(rows, decisions) -> dict[str, str]:
