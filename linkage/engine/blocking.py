@@ -1,5 +1,5 @@
 """Blocking: which pairs are compared at all, so the engine never compares everyone with
-everyone (50,000 × 300,000 is fifteen billion pairs; these rules make about ten per row).
+everyone (50,000 × 300,000 is fifteen billion pairs; these rules make about six per row).
 
 A pair is a candidate when it agrees on any one of the keys below. Each key lets through
 a kind of noise that the others would miss, and none is a crowd:

@@ -33,14 +33,13 @@ def words(row: dict) -> list[str]:
         c.LN_SIMILAR: f"last name somewhat similar ({ll} / {lr})",
         c.LN_DIFF: f"last name differs ({ll} / {lr})",
     }[row["ln"]])
-    dl, dr = _date(row["dob_l"]), _date(row["dob_r"])
-    out.append({
-        0: "date of birth missing",
-        c.DOB_EXACT: "date of birth matches",
-        c.DOB_SWAP: "date of birth day and month swapped",
-        c.DOB_DIGIT: f"date of birth one digit off ({dl} / {dr})",
-        c.DOB_DIFF: f"date of birth differs ({dl} / {dr})",
-    }[row["dob"]])
+    level = row["dob"]
+    if level in (c.DOB_DIGIT, c.DOB_DIFF):  # the two dates, only where the words show them
+        dl, dr = _date(row["dob_l"]), _date(row["dob_r"])
+        out.append(f"date of birth {'one digit off' if level == c.DOB_DIGIT else 'differs'} ({dl} / {dr})")
+    else:
+        out.append({0: "date of birth missing", c.DOB_EXACT: "date of birth matches",
+                    c.DOB_SWAP: "date of birth day and month swapped"}[level])
     for name, label in (("postal", "postal code"), ("phone", "phone"), ("email", "email"),
                         ("gender", "gender"), ("community", "community")):
         level = row[name]

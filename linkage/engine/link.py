@@ -5,10 +5,12 @@ levels → the model trained on these very files (u from random pairs, m by EM) 
 score per pair → the domain rules, which the score alone does not decide:
 - an exact valid PHN is a merge whatever else differs; two valid PHNs that differ rule
   a pair out (the local file's PHNs arrive already checked: a bad check digit is blank);
-- no merge unless the first names agree, are nicknames of each other or a typo apart:
-  twins share everything else, and a score adds up what they share;
+- no merge unless the first names agree, are nicknames of each other or a typo apart
+  (twins share everything else, and a score adds up what they share), nor unless the
+  birth dates agree, are swapped or one slip apart (`_with_rules` has them all);
 - no merge unless the best candidate beats the second by a clear margin;
-- the grey band goes to review, with its candidates and the evidence for each.
+- the grey band goes to review, with its plausible candidates and the evidence for each;
+- later rows of the file that are an earlier row's person are its duplicates.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def _training_pairs(left, right, settings, *, same: bool) -> tuple[pl.DataFrame,
 def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int]:
     blocked = candidate_pairs(left, right, max_block=settings.max_block, same=same)
     if not same:
-        blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique()
+        blocked = pl.concat([blocked, _phn_pairs(left, right)]).unique().sort("l", "r")
     compared = _compared(blocked, left, right, settings).filter(~pl.col("phn_conflict"))
     sample = _compared(_random_pairs(left, right, settings, same=same), left, right, settings)
     by_birth, scale = _training_pairs(left, right, settings, same=same)
@@ -74,45 +76,50 @@ def _fit(left, right, settings, *, same: bool) -> tuple[pl.DataFrame, Model, int
     all_pairs = left.height * (left.height - 1) // 2 if same else left.height * right.height
     model = train(compared, by_birth, sample, right, all_pairs=all_pairs, birth_scale=scale,
                   iterations=settings.em_iterations, strength=settings.prior_strength)
-    return score(compared, model), model, blocked.height
+    return _with_rules(score(compared, model), settings), model, blocked.height
+
+
+def _with_rules(scored: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
+    """The domain rules as columns, one definition for the local list, its duplicates and
+    the registry's own:
+    - `agrees`: the pair may be merged, the margin over a rival aside: a matching PHN, or
+      a score at the merge threshold with first names that agree (the same, nicknames,
+      a typo apart), a birth date that agrees (the same, swapped, one slip off: a parent
+      and child share a name and a home, not a birth date), a typo'd name whose gender
+      does not differ (MARK and MARY), and an inexact birth date confirmed by the home or
+      the email (a namesake one digit off agrees on nothing else);
+    - `plausible`: worth a coordinator's look: the birth date agrees in some form, or the
+      person is at the same home or email. Somebody of the same common name, born another
+      year and living elsewhere, is a namesake, not a question."""
+    col = pl.col
+    corroborated = (col("home").is_in([c.HOME_BOTH, c.HOME_PHONE, c.HOME_POSTAL])
+                    | (col("email") == c.AGREE))
+    dob_agrees = col("dob").is_in(list(c.DOB_AGREEING))
+    agrees = col("phn_same") | (
+        (col("score") >= settings.merge_threshold) & col("fn").is_in(list(c.FN_AGREEING)) & dob_agrees
+        & ~((col("fn") != c.FN_EXACT) & (col("gender") == c.DIFFER))
+        & ((col("dob") == c.DOB_EXACT) | corroborated))
+    return scored.with_columns(agrees.alias("agrees"),
+                               (col("phn_same") | dob_agrees | corroborated).alias("plausible"))
 
 
 def _ranked(scored: pl.DataFrame, settings: LinkSettings) -> dict[int, list[dict]]:
-    """Per left row, its candidates best first (PHN matches before all), the top few."""
+    """Per left row, what its decision needs, best first (PHN matches before all): the
+    best candidate alone when it merges, else the plausible ones among the top few."""
     keep = scored.filter((pl.col("score") >= settings.candidate_floor) | pl.col("phn_same"))
     keep = keep.sort(["l", "phn_same", "bits", "r"], descending=[False, True, True, False])
-    keep = keep.with_columns(pl.int_range(pl.len()).over("l").alias("rank")).filter(
+    keep = keep.with_columns(pl.int_range(pl.len()).over("l").alias("rank"),
+                             pl.col("bits").shift(-1).over("l").alias("rival_bits")).filter(
         pl.col("rank") <= settings.max_candidates)
+    margin = pl.col("rival_bits").is_null() | (pl.col("bits") - pl.col("rival_bits") >= settings.margin_bits)
+    keep = keep.with_columns(((pl.col("rank") == 0) & (pl.col("phn_same") | (pl.col("agrees") & margin)))
+                             .alias("merges"))
+    merging = pl.col("merges").any().over("l")
+    needed = keep.filter(pl.col("merges") | (~merging & pl.col("plausible")))
     out: dict[int, list[dict]] = {}
-    for row in keep.iter_rows(named=True):
+    for row in needed.iter_rows(named=True):
         out.setdefault(row["l"], []).append(row)
     return out
-
-
-def _mergeable(best: dict, second: dict | None, settings: LinkSettings) -> bool:
-    if best["phn_same"]:
-        return True
-    if best["score"] < settings.merge_threshold or best["fn"] not in c.FN_AGREEING:
-        return False
-    if best["dob"] not in c.DOB_AGREEING:  # a parent and child share a name and a home
-        return False
-    if best["fn"] != c.FN_EXACT and best["gender"] == c.DIFFER:  # MARK and MARY, twins
-        return False
-    if best["dob"] != c.DOB_EXACT and not _corroborated(best):
-        return False  # a namesake one digit off, and nothing else of theirs agrees
-    return second is None or best["bits"] - second["bits"] >= settings.margin_bits
-
-
-def _corroborated(row: dict) -> bool:
-    """Something beyond name and birth date agrees: the home (phone or postal code) or the email."""
-    return row["home"] in (c.HOME_BOTH, c.HOME_PHONE, c.HOME_POSTAL) or row["email"] == c.AGREE
-
-
-def _plausible(row: dict) -> bool:
-    """Worth a coordinator's look: the birth date agrees in some form, or the person is
-    found at the same home or email. Somebody of the same common name born another year
-    and living elsewhere is a namesake, not a question."""
-    return row["phn_same"] or row["dob"] in c.DOB_AGREEING or _corroborated(row)
 
 
 def _candidate(row: dict) -> Candidate:
@@ -120,14 +127,12 @@ def _candidate(row: dict) -> Candidate:
 
 
 def _decide(list_id: str, ranked: list[dict], settings: LinkSettings) -> Decision:
-    if not ranked:
-        return Decision(list_id, "new")
-    best = ranked[0]
-    second = ranked[1] if len(ranked) > 1 else None
-    if _mergeable(best, second, settings):
+    """`ranked` from `_ranked`: the merging candidate, or the plausible ones."""
+    if ranked and ranked[0]["merges"]:
+        best = ranked[0]
         return Decision(list_id, "merge", person=best["key_r"], score=round(float(best["score"]), 4),
                         evidence=words(best))
-    shown = [r for r in ranked if _plausible(r)][:settings.max_candidates]
+    shown = ranked[:settings.max_candidates]
     if shown and shown[0]["score"] >= settings.review_threshold:
         return Decision(list_id, "review", candidates=[_candidate(r) for r in shown])
     return Decision(list_id, "new")
@@ -153,12 +158,8 @@ def _same_person_edges(local: pl.DataFrame, settings: LinkSettings, model: Model
     # Rows of one household are its members: two of them of another gender are two
     # people (twins of one name, Harpreet and Harpreet), whatever their names say.
     same_household = (pl.col("household_l") != "") & (pl.col("household_l") == pl.col("household_r"))
-    return scored.filter(~(same_household & (pl.col("gender") == c.DIFFER)) & (
-        pl.col("phn_same") | ((pl.col("score") >= settings.merge_threshold)
-                              & pl.col("fn").is_in(list(c.FN_AGREEING))
-                              & pl.col("dob").is_in(list(c.DOB_AGREEING))
-                              & ~((pl.col("fn") != c.FN_EXACT) & (pl.col("gender") == c.DIFFER))))
-    )
+    return _with_rules(scored, settings).filter(
+        pl.col("agrees") & ~(same_household & (pl.col("gender") == c.DIFFER)))
 
 
 def _mark_duplicates(decisions: list[Decision], local: pl.DataFrame, settings: LinkSettings,
@@ -231,14 +232,13 @@ def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> lis
     settings = settings or LinkSettings()
     frame = normalise(people, "person_id")
     scored, _, _ = _fit(frame, frame, settings, same=True)
-    likely = scored.filter(pl.col("score") >= settings.review_threshold)
+    likely = scored.filter((pl.col("score") >= settings.review_threshold) & pl.col("plausible"))
     # The margin: each pair against the best other pair either of its two people is in.
     ends = pl.concat([likely.select(pl.col("l").alias("node"), "bits", pl.col("r").alias("other")),
                       likely.select(pl.col("r").alias("node"), "bits", pl.col("l").alias("other"))])
     top = (ends.sort(["node", "bits"], descending=[False, True])
            .with_columns(pl.int_range(pl.len()).over("node").alias("rank"))
            .filter(pl.col("rank") < 2))
-    best_other: dict[tuple[int, int], float] = {}
     per_node: dict[int, list[tuple[int, float]]] = {}
     for node, bits, other, _rank in top.iter_rows():
         per_node.setdefault(node, []).append((other, bits))
@@ -246,9 +246,8 @@ def dedupe(people: pl.DataFrame, *, settings: LinkSettings | None = None) -> lis
     for row in likely.sort("l", "r").iter_rows(named=True):
         rivals = [b for node, partner in ((row["l"], row["r"]), (row["r"], row["l"]))
                   for other, b in per_node.get(node, []) if other != partner]
-        best_other[(row["l"], row["r"])] = max(rivals, default=-np.inf)
-        second = {"bits": best_other[(row["l"], row["r"])]} if rivals else None
-        decision = "merge" if _mergeable(row, second, settings) else "review"
+        clear = not rivals or row["bits"] - max(rivals) >= settings.margin_bits
+        decision = "merge" if row["agrees"] and clear else "review"
         if row["key_r"] < row["key_l"]:  # the words read in the pair's order, a / b
             row = {_other_side(k): v for k, v in row.items()}
         out.append(DuplicatePair(a=row["key_l"], b=row["key_r"], score=round(float(row["score"]), 4),

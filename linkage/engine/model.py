@@ -86,7 +86,8 @@ def em(pairs: pl.DataFrame, fields: tuple[str, ...], u: dict[str, np.ndarray], *
     m = {f: np.asarray(M_PRIOR[f], dtype=float) for f in fields}
     if pairs.height == 0:
         return m, 0.5
-    patterns = pairs.group_by(list(fields)).len()
+    # Sorted: floating-point sums in one order, so the same files give the same weights.
+    patterns = pairs.group_by(list(fields)).len().sort(list(fields))
     levels = {f: patterns[f].to_numpy().astype(np.int64) for f in fields}
     counts = patterns["len"].to_numpy().astype(float)
     share = 0.5

@@ -262,3 +262,32 @@ def test_two_slips_and_nothing_else_to_go_on_is_a_question_not_a_merge():
                         phone="", email=""))
     assert d.decision == "review"
     assert [c.person for c in d.candidates][:1] == ["P1"]
+
+
+def test_an_empty_registry_makes_everybody_new_and_still_finds_the_repeats():
+    result = link(registry().clear(), local(person("P9"), person("P9", first_name="Kathy")))
+    assert [d.to_json() for d in result.decisions] == [
+        {"list_id": "L1", "decision": "new"},
+        {"list_id": "L2", "decision": "duplicate", "same_as": "L1"}]
+
+
+def test_dedupe_of_one_person_or_none_finds_nothing():
+    assert dedupe(registry().head(1)) == []
+    assert dedupe(registry().clear()) == []
+
+
+def test_a_synthetic_list_gives_the_same_decisions_twice():
+    from linkage.synth import generate
+
+    synthetic = generate(5_000, 800, seed=5)
+    one = link(synthetic.registry, synthetic.local).to_json()
+    two = link(synthetic.registry, synthetic.local).to_json()
+    one["figures"].pop("seconds"), two["figures"].pop("seconds")
+    assert one == two
+
+
+def test_an_initial_for_a_first_name_is_a_question_with_its_evidence():
+    [d] = decide(person("P10", first_name="R."))
+    assert d.decision == "review"
+    assert d.candidates[0].person == "P10"
+    assert "first name an initial (R. / Robert)" in d.candidates[0].evidence

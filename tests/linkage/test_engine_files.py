@@ -154,3 +154,28 @@ def test_a_spreadsheet_is_read_like_the_csv(files, tmp_path):
     assert "S3" not in decisions
     assert "line 4, date_of_birth: 'not a date' is not a date YYYY-MM-DD" in stderr
     assert "warning: line 3, phn" in stderr
+
+
+def test_a_line_break_inside_quotes_keeps_the_line_numbers_true(tmp_path):
+    local = tmp_path / "LOCAL.csv"
+    local.write_text('list_id,last_name,first_name,date_of_birth,community,listed_on,notes\n'
+                     'A,Lee,Mei,1960-01-01,Burnaby,2020-01-01,"two\nlines"\n'
+                     '\n'
+                     'B,Lee,May,1960-02-30,Burnaby,2020-01-01,\n'
+                     'C,Lee,Ming,1961-01-01,Burnaby\n', encoding="utf-8")
+    checked = check_local(local)
+    assert [str(p) for p in checked.errors] == [
+        "line 5, date_of_birth: '1960-02-30' is not a date YYYY-MM-DD",
+        "line 6, row: has 5 fields, the header 7",
+        "line 6, listed_on: '' is not a date YYYY-MM-DD"]
+    assert checked.rows["list_id"].to_list() == ["A"]
+
+
+def test_any_community_accepts_a_name_outside_the_seeded_geography(files):
+    registry, local, out = files
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("link", registry=str(registry), local=str(local), out=str(out), any_community=True,
+                 stdout=stdout, stderr=stderr)
+    decisions = {d["list_id"]: d for d in json.loads(out.read_text())["decisions"]}
+    assert decisions["A4"] == {"list_id": "A4", "decision": "new"}
+    assert "Atlantis" not in stderr.getvalue()
