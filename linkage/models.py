@@ -106,6 +106,8 @@ class ImportRow(models.Model):
     evidence = models.JSONField(default=list, blank=True)
     # [{"person": patient id, "score": 0.71, "evidence": ["...", ...]}, ...] best first.
     candidates = models.JSONField(default=list, blank=True)
+    # A duplicate: the earlier row of the same file it repeats. A skipped row: the row of an
+    # earlier import that took the same content.
     same_as = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
