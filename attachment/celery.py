@@ -8,4 +8,4 @@ app = Celery("attachment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each installed app's `tasks` module, and those of packages that are not apps of their own.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["attachment.workflow", "registries.panels"])
+app.autodiscover_tasks(["attachment.workflow", "registries.panels", "api.bulk"])

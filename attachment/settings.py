@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "reports",
     "care",
     "linkage",
+    # FHIR R4 at /fhir/ (DRF views; rest_framework is added with the API's settings below).
+    "fhir",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +234,17 @@ ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.e
 # Empty: the peer address is the client, whatever a header says.
 ATTACH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ATTACH_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
+# Care coordination: hospital transitions and pre-visit planning (care/generator.py).
+# In hospital, a call to the family every day for the first CARE_DAILY_CALL_DAYS days of a
+# stay, then one a week; after discharge, a follow-up call within N business days (Mon-Fri),
+# the follow-up appointment arranged within M days, the provider's reading of the summary
+# within N business days of its arrival; a visit's PVP reminder N days ahead.
+CARE_DAILY_CALL_DAYS = int(os.environ.get("CARE_DAILY_CALL_DAYS", "7"))
+CARE_DISCHARGE_CALL_BUSINESS_DAYS = int(os.environ.get("CARE_DISCHARGE_CALL_BUSINESS_DAYS", "2"))
+CARE_FOLLOW_UP_APPOINTMENT_DAYS = int(os.environ.get("CARE_FOLLOW_UP_APPOINTMENT_DAYS", "7"))
+CARE_READ_SUMMARY_BUSINESS_DAYS = int(os.environ.get("CARE_READ_SUMMARY_BUSINESS_DAYS", "2"))
+CARE_PVP_REMINDER_DAYS = int(os.environ.get("CARE_PVP_REMINDER_DAYS", "5"))
+
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0 and a real SECRET_KEY.
 _secure = not DEBUG and not TESTING and not DEMO
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _secure)
@@ -261,3 +274,83 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# --- FHIR (fhir/) ---------------------------------------------------------------------------
+# The FHIR views use the API's REST_FRAMEWORK defaults below (OAuth 2 tokens, sessions).
+# The EMR handoff webhook: attempts doubling from BACKOFF seconds (capped), given up after
+# MAX_ATTEMPTS (then listed for the clinic lead and the administrator, with retry).
+ATTACH_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_SECONDS", "30"))
+ATTACH_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+ATTACH_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ATTACH_WEBHOOK_MAX_ATTEMPTS", "10"))
+ATTACH_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A pending delivery this long past due is queued again by the sweeper (its message was lost).
+ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS = float(os.environ.get("ATTACH_WEBHOOK_SWEEP_GRACE_SECONDS", "120"))
+
+
+# --- The REST API, its clients, and FHIR bulk export (api/) ---------------------------
+# People in the browser keep their session; systems (an EMR, a data warehouse) present
+# an OAuth 2 token from the client-credentials grant, which resolves to the client's
+# service account (api/auth.py). Every DRF view, the FHIR ones included, uses these.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "oauth2_provider", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ClientCredentialsAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+OAUTH2_PROVIDER = {
+    # Systems only: the client-credentials grant, short-lived tokens, no refresh tokens.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("ATTACH_API_TOKEN_SECONDS", "3600")),
+    "SCOPES": {"api": "The Attach REST and FHIR APIs, within the client's role and scope"},
+    "DEFAULT_SCOPES": ["api"],
+    # The OAuth 2.0 Security BCP (RFC 9700) throughout: tokens stored hashed, only in the
+    # Authorization header, no implicit or password grants, https redirect URIs only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# DOT's models are swappable; our ApiClient points at its application model by this name.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Attach API",
+    "DESCRIPTION": "The Provincial Attachment System's REST API. Systems authenticate with an OAuth 2 "
+                   "client-credentials token (POST /o/token/); people in the browser with their session.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The reference page's assets are ours (drf-spectacular-sidecar), never a CDN's.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PatientGenderEnum": "registries.vocab.GENDERS",
+        "ProviderGenderEnum": "registries.vocab.PROVIDER_GENDERS",
+        "RegistrationStatusEnum": "patients.models.Registration.Status",
+        "OfferStatusEnum": "attachment.workflow.models.Offer.Status",
+        "ProposalStatusEnum": "attachment.workflow.models.Proposal.Status",
+        "MatchRunStatusEnum": "attachment.workflow.models.MatchRun.Status",
+    },
+}
+# Requests per client (a system's service account, or a person) per period, over every API.
+ATTACH_API_RATE = os.environ.get("ATTACH_API_RATE", "1200/min")
+# Bulk export files are kept this long, then deleted by the beat job api.bulk_expire.
+ATTACH_BULK_EXPORT_HOURS = float(os.environ.get("ATTACH_BULK_EXPORT_HOURS", "24"))

@@ -19,4 +19,11 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("care/", include("care.urls")),
     path("linkage/", include("linkage.urls")),
+    # The REST API and the OAuth 2 endpoints for systems (api/); FHIR bulk export is
+    # mounted at fhir/ before the FHIR API's own urls, which serve the rest of fhir/.
+    path("api/", include("api.urls")),
+    path("o/", include("api.oauth_urls")),
+    path("fhir/", include("api.bulk.urls")),
+    # FHIR R4 (fhir/): resources, search, $process-message, the EMR handoff and its webhook outbox.
+    path("fhir/", include("fhir.urls")),
 ]

@@ -7,6 +7,7 @@ from care.models import (
     ACTION_STATUSES,
     ACTION_WHO,
     GOAL_STATUSES,
+    MANUAL_TASK_KINDS,
     NEED_LEVELS,
     Contact,
     Programme,
@@ -107,7 +108,8 @@ def filled_rows(formset, key: str) -> list[dict]:
 
 class TaskForm(forms.Form):
     title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(label="Kind", choices=Task.Kind.choices, initial=Task.Kind.CALL)
+    kind = forms.ChoiceField(label="Kind", choices=[c for c in Task.Kind.choices if c[0] in MANUAL_TASK_KINDS],
+                             initial=Task.Kind.CALL)
     due_on = forms.DateField(label="Due", widget=DATE)
     assigned_to = forms.ModelChoiceField(None, label="Give to", required=False, empty_label="The PCN team queue")
 

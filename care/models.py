@@ -249,6 +249,13 @@ class CarePlanVersion(models.Model):
         ]
 
 
+TASK_KINDS = ["call", "plan_review", "follow_up", "referral_chase", "hospital_call", "discharge_call",
+              "discharge_appt", "get_summary", "read_summary", "pvp_reminder", "mdt_action", "other"]
+# The kinds a person gives a task they add by hand; the others are made by the rules (care.generator)
+# or by a step (an MDT action), which say whose they are.
+MANUAL_TASK_KINDS = ["call", "plan_review", "follow_up", "other"]
+
+
 class Task(models.Model):
     """Something to do for a patient (or for the PCN), due on a date, for a person or the PCN's queue.
 
@@ -261,6 +268,14 @@ class Task(models.Model):
         PLAN_REVIEW = "plan_review", "Care plan review"
         FOLLOW_UP = "follow_up", "Follow-up"
         REFERRAL_CHASE = "referral_chase", "Referral chase"
+        # Hospital stays and transitions, pre-visit planning, MDT meetings (care.hospital, care.pvp, care.mdt).
+        HOSPITAL_CALL = "hospital_call", "Call to the family (in hospital)"
+        DISCHARGE_CALL = "discharge_call", "Discharge follow-up call"
+        DISCHARGE_APPOINTMENT = "discharge_appt", "Arrange the follow-up appointment"
+        GET_SUMMARY = "get_summary", "Get the discharge summary"
+        READ_SUMMARY = "read_summary", "Read the discharge summary"
+        PVP_REMINDER = "pvp_reminder", "Pre-visit planning reminder"
+        MDT_ACTION = "mdt_action", "MDT meeting action"
         OTHER = "other", "Other"
 
     patient = models.ForeignKey(
@@ -281,6 +296,11 @@ class Task(models.Model):
     )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # A task for the patient's provider (and their delegates), e.g. reading a discharge summary;
+    # None: a care coordinator's task. A rule's task closed because it no longer applies has
+    # done_at set and done_by None (the generator's audit event says which and why).
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="care_tasks")
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -289,14 +309,17 @@ class Task(models.Model):
                 fields=["rule_key"], condition=Q(done_at__isnull=True) & ~Q(rule_key=""),
                 name="care_one_open_task_per_rule_key",
             ),
-            models.CheckConstraint(condition=Q(kind__in=["call", "plan_review", "follow_up", "referral_chase", "other"]),
-                                   name="care_task_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=TASK_KINDS), name="care_task_kind_valid"),
             models.CheckConstraint(condition=~Q(title=""), name="care_task_has_title"),
         ]
         indexes = [
             # The worklist: open tasks of a PCN by due date, and of a patient.
             models.Index(fields=["pcn", "due_on"], condition=Q(done_at__isnull=True), name="care_open_tasks_by_pcn"),
             models.Index(fields=["patient", "due_on"], condition=Q(done_at__isnull=True), name="care_open_tasks_by_patient"),
+            # The generator's "was this task ever made?" (done ones included), by key.
+            models.Index(fields=["rule_key"], condition=~Q(rule_key=""), name="care_task_by_rule_key"),
+            models.Index(fields=["provider", "due_on"], condition=Q(done_at__isnull=True, provider__isnull=False),
+                         name="care_open_tasks_by_provider"),
         ]
 
     def __str__(self):
@@ -341,4 +364,178 @@ class CareProfile(models.Model):
                 name="care_complexity_score_1_to_5",
             ),
             models.CheckConstraint(condition=Q(risk_category__in=list(CATEGORY_LABELS)), name="care_risk_category_valid"),
+        ]
+
+
+# --- hospital stays and transitions (care.hospital) ------------------------------------------------
+
+
+class HospitalStay(models.Model):
+    """A patient's stay in hospital, from admission to discharge, then closed once the
+    transition home is followed up. While it is open the task rules (care.generator) keep its
+    calls, follow-ups and the summary tasks on the worklist; closing it closes them."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="hospital_stays")
+    # The PCN whose coordinator follows the stay: where its tasks go.
+    pcn = models.ForeignKey("registries.PCN", on_delete=models.PROTECT, related_name="hospital_stays")
+    hospital = models.CharField(max_length=200)
+    admitted_on = models.DateField()
+    reason = models.CharField("why", max_length=300)
+    discharged_on = models.DateField(null=True, blank=True)
+    summary_received = models.BooleanField("discharge summary received", default=False)
+    summary_received_on = models.DateField(null=True, blank=True)
+    discharge_note = models.CharField(max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField()
+    discharged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-admitted_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=Q(closed_at__isnull=True),
+                                    name="care_one_open_stay_per_patient"),
+            models.CheckConstraint(condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("admitted_on")),
+                                   name="care_stay_discharge_after_admission"),
+            models.CheckConstraint(condition=~Q(hospital="") & ~Q(reason=""), name="care_stay_where_and_why"),
+            models.CheckConstraint(
+                condition=Q(summary_received=False, summary_received_on__isnull=True)
+                | Q(summary_received=True, summary_received_on__isnull=False),
+                name="care_stay_summary_dated"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, close_reason="") | (Q(closed_at__isnull=False) & ~Q(close_reason="")),
+                name="care_stay_close_has_reason"),
+        ]
+        indexes = [
+            # The task rules: the open stays of the province, in hospital or discharged.
+            models.Index(fields=["discharged_on"], condition=Q(closed_at__isnull=True), name="care_open_stays"),
+            models.Index(fields=["patient", "admitted_on"], name="care_stays_by_patient"),
+        ]
+
+    def __str__(self):
+        return f"{self.hospital}, {self.admitted_on:%Y-%m-%d}"
+
+    @property
+    def in_hospital(self):
+        return self.discharged_on is None and self.closed_at is None
+
+
+# --- pre-visit planning (care.pvp) ---------------------------------------------------------------
+
+PVP_ITEMS = [
+    ("pvp_call", "PVP call to the patient or parent"),
+    ("labs", "Lab results gathered"),
+    ("discharge_summaries", "Discharge summaries gathered"),
+    ("specialist_letters", "Specialist letters gathered"),
+    ("family_concerns", "The family's latest concerns"),
+    ("health_maintenance", "Health maintenance due (immunizations, screening)"),
+]
+
+
+class PlannedVisit(models.Model):
+    """An upcoming visit with the patient's provider that is prepared ahead (pre-visit planning).
+
+    `checklist` holds each PVP item's state: {code: {"done": bool, "note": str, "by": str, "at": ISO}}
+    for the codes of PVP_ITEMS; what was done is also kept, dated, in the PVP log."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="planned_visits")
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="planned_visits")
+    pcn = models.ForeignKey("registries.PCN", on_delete=models.PROTECT, related_name="planned_visits")
+    visit_on = models.DateField()
+    purpose = models.CharField(max_length=200, blank=True)
+    checklist = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["visit_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "visit_on"], condition=Q(cancelled_at__isnull=True),
+                                    name="care_one_planned_visit_per_day"),
+            models.CheckConstraint(
+                condition=models.lookups.Exact(models.Func(F("checklist"), function="jsonb_typeof"), "object"),
+                name="care_pvp_checklist_is_object"),
+        ]
+        indexes = [
+            models.Index(fields=["visit_on"], condition=Q(cancelled_at__isnull=True), name="care_upcoming_visits"),
+            models.Index(fields=["provider", "visit_on"], name="care_visits_by_provider"),
+        ]
+
+    def __str__(self):
+        return f"Visit of {self.patient_id} on {self.visit_on:%Y-%m-%d}"
+
+    def item(self, code) -> dict:
+        return self.checklist.get(code) or {"done": False, "note": ""}
+
+    @property
+    def items_done(self) -> int:
+        return sum(1 for code, _ in PVP_ITEMS if self.item(code).get("done"))
+
+
+class PvpLogEntry(models.Model):
+    """The PVP log: each step of preparing a visit, dated, with who did it and the minutes spent."""
+
+    visit = models.ForeignKey(PlannedVisit, on_delete=models.CASCADE, related_name="log")
+    item = models.CharField(max_length=30, choices=PVP_ITEMS + [("note", "Note")])
+    text = models.CharField(max_length=1000)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(item__in=[c for c, _ in PVP_ITEMS] + ["note"]), name="care_pvp_log_item_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="care_pvp_log_has_text"),
+        ]
+
+
+# --- MDT meetings (care.mdt) ------------------------------------------------------------------
+
+
+class MdtMeeting(models.Model):
+    """A multidisciplinary team meeting of a PCN: its agenda of caseload patients, who came,
+    and per patient the outcome and the actions (which become tasks)."""
+
+    pcn = models.ForeignKey("registries.PCN", on_delete=models.PROTECT, related_name="mdt_meetings")
+    title = models.CharField(max_length=200)
+    meets_at = models.DateTimeField()
+    location = models.CharField(max_length=200, blank=True)
+    # Who came: one a line ("Dr. Sandhu, family physician"); members of other services attend too.
+    attendees = models.TextField(max_length=4000, blank=True)
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-meets_at", "-id"]
+        indexes = [models.Index(fields=["pcn", "meets_at"], name="care_mdt_by_pcn")]
+        constraints = [models.CheckConstraint(condition=~Q(title=""), name="care_mdt_has_title")]
+
+    def __str__(self):
+        return f"{self.title} ({self.meets_at:%Y-%m-%d})"
+
+
+class MdtAgendaItem(models.Model):
+    meeting = models.ForeignKey(MdtMeeting, on_delete=models.CASCADE, related_name="items")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="mdt_items")
+    position = models.PositiveSmallIntegerField()
+    reason = models.CharField("why they are discussed", max_length=300)
+    outcome = models.TextField(max_length=4000, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "patient"], name="care_mdt_patient_once"),
+            models.CheckConstraint(condition=~Q(reason=""), name="care_mdt_item_has_reason"),
         ]

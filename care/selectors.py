@@ -174,12 +174,12 @@ def worklist(user, query: WorklistQuery, *, page: int = 1, today=None):
     if query.who == "mine":
         qs = qs.filter(assigned_to=user)
     elif query.who == "queue":
-        qs = qs.filter(assigned_to__isnull=True)
+        qs = qs.filter(assigned_to__isnull=True, provider__isnull=True)  # a provider's task is not the team's
     need = Subquery(
         Enrolment.objects.filter(patient_id=OuterRef("patient_id"), discharged_at__isnull=True)
         .values("patient_id").annotate(m=Max("need_level")).values("m")[:1]
     )
-    qs = (qs.select_related("patient", "assigned_to", "pcn")
+    qs = (qs.select_related("patient", "assigned_to", "pcn", "provider")
           .annotate(need_level=need, last_contact=_last_contact())
           .order_by(F("need_level").desc(nulls_last=True), F("last_contact").asc(nulls_first=True), "due_on", "id"))
     rows, has_next = _page(qs, page)

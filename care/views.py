@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from attachment.core import access, audit, errors, roles
-from care import selectors, services
+from care import pvp, selectors, services
 from care.forms import (
     ActionFormSet,
     AssignForm,
@@ -138,6 +138,7 @@ def patient(request, pk):
     person = access.care_patient_to_read(request.user, pk)
     _viewed(request, person, "Care record")
     context = selectors.patient_record(person)
+    context.update(pvp.transitions_of(person))  # hospital stays and visits to plan (care.hospital, care.pvp)
     context.update({
         "can_coordinate": roles.has_role(request.user, roles.CARE_COORDINATOR),
         "can_profile": access.care_profile_patients(request.user).filter(pk=person.pk).exists(),

@@ -166,6 +166,15 @@ def check_database_url(url: str) -> str:
     if urlsplit(url).scheme not in ("postgres", "postgresql"):
         return url  # not ours to check (e.g. a sqlite URL for a quick experiment)
     error = pg_error(url)
+    if error and "does not exist" in error:
+        # The server answers but the named database is new: make it, as a fresh
+        # `make run` does for the default one.
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        if name:
+            create_database(parts._replace(path="/postgres").geturl(), name)
+            say(f"created the database {name}")
+            error = pg_error(url)
     if error:
         raise ServiceError(
             f"PostgreSQL unreachable at DATABASE_URL={redact(url)} ({error}); "

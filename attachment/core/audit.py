@@ -4,6 +4,8 @@ An `Actor` is who did something and from where: the user (or nobody, for the pub
 the client address and user agent of the request, and for work done off a request (a
 Celery task, a command) what ran it. It is made once per request by `ActorMiddleware`
 (`request.actor`) or once per task, and services take it instead of the HTTP request.
+A system calling the API with an OAuth token is named by its client application in
+`via` ("API client <name>"), so every event it causes says which system it was.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Actor:
             user=user,
             ip_address=client_address(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            via=client_via(getattr(request, "auth", None)),
         )
 
     @classmethod
@@ -41,6 +44,12 @@ class Actor:
     def authenticated_user(self):
         user = self.user
         return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def client_via(auth) -> str:
+    """How the trail names a system: the OAuth client application of a DRF request's token."""
+    application = getattr(auth, "application", None)
+    return f"API client {application.name}" if application is not None else ""
 
 
 def record(

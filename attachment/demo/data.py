@@ -562,6 +562,10 @@ def _demo_users(report):
     # Care coordination for the PCN of the demo clinic (Kamloops PCN).
     care_coordinator = user("care-coordinator", "Cam", "Carer")
     roles.grant_pcn(care_coordinator, kamloops.pcn)
+    # Their caseload, hospital transitions, a visit to plan and an MDT meeting (care/demo.py).
+    from care import demo as care_demo
+
+    report.counts.update(care_demo.tell_story(care_coordinator, kamloops.pcn))
     report.counts["demo users"] = 7
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from attachment.core import audit, unavailable
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
+from attachment.workflow import signals
 from attachment.workflow.models import DeclinedPair, MatchRun, Offer, Proposal
 from patients import identity
 from patients import services as patient_services
@@ -344,6 +345,7 @@ def patient_confirm(offer_id: int, *, by=None, actor=None) -> Offer:
         changes={"status": ["clinic_accepted", "attached"], "panel_entries": len(members),
                  "ended_panel_entries": ended},
     )
+    signals.household_attached.send(sender=Offer, offer=offer, actor=actor)
     return offer
 
 

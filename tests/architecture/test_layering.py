@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("attachment", "patients", "providers", "registries", "reports", "care", "linkage")
+APPS = ("attachment", "patients", "providers", "registries", "reports", "care", "linkage", "api", "fhir")
 UPPER_LAYERS = ("services", "selectors", "views", "forms", "tasks", "urls")
 
 

@@ -29,6 +29,7 @@ from tests.registries.conftest import good_rows, panel_csv, phn_list
 
 pytestmark = pytest.mark.django_db
 DOB = datetime.date(1980, 5, 17)  # the factories' date of birth
+READS = ["view", "search", "export"]  # an export (a bulk file fetched) reads people too
 
 # name -> (who opens it, how: a function of the world giving (method, url, data))
 PERSONAL = {
@@ -74,6 +75,18 @@ PERSONAL = {
     "care:need_level": ("care", lambda w: ("get", reverse("care:need_level", args=[w["enrolment"].pk]), None)),
     "care:task_assign": ("care", lambda w: ("get", reverse("care:task_assign", args=[w["task"].pk]), None)),
     "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
+    # Hospital stays, pre-visit planning, the provider's side, the printable plan, MDT meetings.
+    "care:stay_new": ("care", lambda w: ("get", reverse("care:stay_new", args=[w["care_patient"].pk]), None)),
+    "care:stay_discharge": ("care", lambda w: ("get", reverse("care:stay_discharge", args=[w["stay"].pk]), None)),
+    "care:stay_close": ("care", lambda w: ("get", reverse("care:stay_close", args=[w["stay"].pk]), None)),
+    "care:visit_new": ("care", lambda w: ("get", reverse("care:visit_new", args=[w["care_patient"].pk]), None)),
+    "care:visit": ("care", lambda w: ("get", reverse("care:visit", args=[w["visit"].pk]), None)),
+    "care:visit_summary": ("moa", lambda w: ("get", reverse("care:visit_summary", args=[w["visit"].pk]), None)),
+    "care:my_panel": ("moa", lambda w: ("get", reverse("care:my_panel"), None)),
+    "care:plan_print": ("care", lambda w: ("get", reverse("care:plan_print", args=[w["care_patient"].pk]), None)),
+    "care:mdt_meetings": ("care", lambda w: ("get", reverse("care:mdt_meetings"), None)),
+    "care:mdt_meeting": ("care", lambda w: ("get", reverse("care:mdt_meeting", args=[w["meeting"].pk]), None)),
+    "care:mdt_item": ("care", lambda w: ("get", reverse("care:mdt_item", args=[w["mdt_item"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
     # Local waitlists (linkage): the report quotes the file's rows; rows and candidates are people.
@@ -86,7 +99,27 @@ PERSONAL = {
     "linkage:duplicates": ("coordinator", lambda w: ("get", reverse("linkage:duplicates"), None)),
     "linkage:duplicate": ("coordinator", lambda w: ("get", reverse("linkage:duplicate",
                                                                    args=[w["duplicate_pair"].pk]), None)),
+    # The REST API (api/) and FHIR bulk export (api/bulk/): the same people, the same audit.
+    "api:registration-list": ("coordinator", lambda w: ("get", reverse("api:registration-list"), None)),
+    "api:registration-detail": ("coordinator", lambda w: ("get", reverse("api:registration-detail",
+                                                                         args=[w["registration"].pk]), None)),
+    "api:panel-entries": ("moa", lambda w: ("get", reverse("api:panel-entries", args=[w["provider"].pk]), None)),
+    "api:offer-list": ("moa", lambda w: ("get", reverse("api:offer-list"), None)),
+    "api:offer-detail": ("moa", lambda w: ("get", reverse("api:offer-detail", args=[w["offer"].pk]), None)),
+    "api:run-proposals": ("coordinator", lambda w: ("get", reverse("api:run-proposals",
+                                                                   args=[w["proposal"].match_run_id]), None)),
+    "bulk:file": ("moa", lambda w: ("get", _bulk_file_url(w), None)),
 }
+
+
+def _bulk_file_url(world):
+    """A finished export of the MOA's panels, and its Patient file."""
+    from api.bulk import services as bulk
+
+    export = bulk.request_export(user=world["moa"], provider_ids=[world["provider"].pk], types=["Patient"],
+                                 since=None, request_url="/fhir/$export")
+    bulk.run_export(export.pk)
+    return reverse("bulk:file", args=[export.pk, "Patient"])
 
 POST_ONLY = "a change (POST only); the service it calls audits the change"
 FORM = "an empty form; what it submits is audited by its service"
@@ -112,12 +145,44 @@ NOT_PERSONAL = {
     "workflow:runs": AGGREGATE, "workflow:run": AGGREGATE, "workflow:run_progress": AGGREGATE,
     "workflow:send_offers": POST_ONLY,
     "patients:identity_resolve": POST_ONLY, "providers:delegation_request": POST_ONLY, "care:task_done": POST_ONLY,
+    "care:stay_summary": POST_ONLY, "care:visit_cancel": POST_ONLY, "care:provider_task_done": POST_ONLY,
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
     "linkage:imports": "the upload form and the division's past local lists (file names and counts)",
     "linkage:import_progress": "the import's progress: counts only",
     "linkage:import_run": POST_ONLY, "linkage:import_cancel": POST_ONLY, "linkage:duplicate_undo": POST_ONLY,
+    "api:schema": "the API's OpenAPI description", "api:docs": "the API's reference page",
+    "api:provider-list": DIRECTORY, "api:provider-detail": DIRECTORY, "api:provider-capacity": DIRECTORY,
+    "api:panel-list": "panel sizes: a count per provider", "api:panel-detail": "a panel's size: a count",
+    "api:panel-remove-patient": POST_ONLY, "api:offer-accept": POST_ONLY, "api:offer-decline": POST_ONLY,
+    "api:offer-meet-and-greet": POST_ONLY,
+    "api:run-list": AGGREGATE, "api:run-detail": AGGREGATE, "api:reports": AGGREGATE,
+    "oauth2_provider:token": "a system's OAuth 2 token", "oauth2_provider:revoke-token": POST_ONLY,
+    "oauth2_provider:introspect": "whether a token is valid, for the system holding it",
+    "bulk:export_system": "starts an export (audited as asked); its files are audited when fetched",
+    "bulk:export_group": "starts an export (audited as asked); its files are audited when fetched",
+    "bulk:status": "an export's progress and manifest: counts and links",
+}
+
+
+# --- FHIR (fhir/): resources read and searched, the EMR handoff, the webhook outbox --------
+def _attached_handoff(w):
+    workflow.patient_confirm(w["offer"].pk, by=w["coordinator"])  # the world's offer is clinic-accepted
+    return "get", reverse("fhir:handoff", args=[w["offer"].pk]), None
+
+
+PERSONAL |= {
+    "fhir:read": ("moa", lambda w: ("get", reverse("fhir:read", args=["Patient", w["entry"].patient_id]), None)),
+    "fhir:search": ("moa", lambda w: ("get", reverse("fhir:search", args=["Patient"]), {"name": "Joe"})),
+    "fhir:handoff": ("moa", _attached_handoff),
+}
+NOT_PERSONAL |= {
+    "fhir:metadata": "the FHIR CapabilityStatement: what the server does",
+    "fhir:process_message": POST_ONLY,
+    "fhir:integration": "a clinic's EMR integration settings (facility number, webhook URL): no patient",
+    "fhir:deliveries": "failed handoff deliveries: clinic, provider, offer number, attempts, error; no patient",
+    "fhir:delivery_retry": POST_ONLY,
 }
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
@@ -129,8 +194,11 @@ ADMIN_NOT_PERSONAL = {
     "providers.CapacityDeclaration", "providers.Clinic", "providers.Delegation", "providers.Provider",  # directory
     "registries.Community", "registries.Division", "registries.HealthAuthority", "registries.PCN",  # geography
     "care.Programme",  # the list of care programmes
+    "api.BulkExport",  # who exported which panels when: provider ids and counts, never a person
 }
-OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports")
+# An API client's page: changes to who may call (its scope) are audited like a person's.
+ADMIN_PERSONAL |= {"api.ApiClient"}
+OUR_APPS = ("attachment", "care", "patients", "providers", "registries", "reports", "api")
 
 
 def _url_names(patterns, namespace=None):
@@ -177,7 +245,8 @@ def world(coordinator, moa, provider, kamloops):
     care.save_plan_version(patient, care.PlanContent(what_matters="Staying at home, with a carer", review_date=datetime.date.today() + datetime.timedelta(days=90), goals=[],
                                                      actions=[], carers=[]), actor=care_actor)
     local_list, local_row, duplicate_pair = _linkage_world(coordinator, registration)
-    return {"care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
+    world = _care_transitions_world(patient, care_actor, moa, kamloops.pcn)
+    return {**world, "care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
             "local_list": local_list, "local_row": local_row, "duplicate_pair": duplicate_pair,
             "task": Task.objects.filter(patient=patient).first(),
             "registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
@@ -205,6 +274,23 @@ def _linkage_world(coordinator, registration):
     return upload, row, pair
 
 
+def _care_transitions_world(patient, care_actor, moa, pcn):
+    """A stay, a visit to plan (the provider asked for PVP) and an MDT meeting about the patient."""
+    from django.utils import timezone
+
+    from care import hospital, mdt, pvp
+
+    today = timezone.localdate()
+    care.save_care_profile(patient, needs_pvp=True, complexity_score=3, actor=Actor(user=moa))
+    stay = hospital.record_admission(patient, hospital="Royal Inland Hospital", admitted_on=today, reason="A fall",
+                                     actor=care_actor)
+    visit = pvp.plan_visit(patient, visit_on=today + datetime.timedelta(days=10), actor=care_actor)
+    meeting = mdt.schedule_meeting(pcn=pcn, title="Complex care MDT", actor=care_actor,
+                                   meets_at=timezone.now() + datetime.timedelta(days=2))
+    item = mdt.add_to_agenda(meeting, patient, reason="Falls at home", actor=care_actor)
+    return {"stay": stay, "visit": visit, "meeting": meeting, "mdt_item": item}
+
+
 def _as(client, who, world):
     client.defaults["REMOTE_ADDR"] = "10.77.0.1"
     if who in ("coordinator", "moa", "care"):
@@ -229,10 +315,10 @@ def test_each_personal_view_writes_an_audit_event(client, settings, world, name)
     if name == "workflow:skip":
         assert world["proposal"] is not None
     method, url, data = how(world)
-    before = AuditEvent.objects.filter(action__in=["view", "search"]).count()
+    before = AuditEvent.objects.filter(action__in=READS).count()
     response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
     assert response.status_code == 200, f"{name}: {response.status_code}"
-    events = AuditEvent.objects.filter(action__in=["view", "search"]).order_by("-pk")
+    events = AuditEvent.objects.filter(action__in=READS).order_by("-pk")
     assert events.count() > before, f"{name} showed personal information and wrote no audit event"
     if who in ("coordinator", "moa", "care"):
         assert events.first().user == world[who]
@@ -248,9 +334,14 @@ def test_every_admin_model_page_is_declared_and_personal_ones_are_audited():
 @pytest.mark.parametrize("label", sorted(ADMIN_PERSONAL))
 def test_the_admins_personal_pages_write_audit_events(client, administrator, world, label):
     app_label, model_name = label.lower().split(".")
-    obj = {"patients.registration": world["registration"], "patients.patient": world["entry"].patient,
-           "registries.panelentry": world["entry"], "registries.panelupload": world["upload"],
-           "registries.panelconflict": world["conflict"], "registries.waitlistflag": world["flag"]}[label.lower()]
+    if label == "api.ApiClient":
+        from api.clients import register_client
+
+        obj, _ = register_client(name="Joe's EMR", kind="emr", role=roles.MOA, scope=[world["provider"]])
+    else:
+        obj = {"patients.registration": world["registration"], "patients.patient": world["entry"].patient,
+               "registries.panelentry": world["entry"], "registries.panelupload": world["upload"],
+               "registries.panelconflict": world["conflict"], "registries.waitlistflag": world["flag"]}[label.lower()]
     login(client, administrator)
     pages = [reverse(f"admin:{app_label}_{model_name}_changelist"),
              reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk]),
