@@ -117,3 +117,13 @@ def test_a_candidate_outside_the_division_is_shown_without_contact_details(clien
     assert "ana.lopez@example.org" in page  # in the coordinator's division
     assert "anna.elsewhere@example.org" not in page and "250-555-0177" not in page
     assert 'data-testid="outside-scope"' in page
+
+
+def test_a_person_without_a_phn_is_a_fhir_patient_without_an_identifier(coordinator, thompson):
+    from fhir import mapping
+    from patients.models import Patient
+
+    upload = imported(thompson, coordinator, local_csv("L1,,Okafor,Chidi,1979-11-11,,M,,,,Kamloops,2022-06-01,"))
+    person = Patient.objects.get(pk=ImportRow.objects.get(upload=upload).person_id)
+    resource = mapping.patient(person)
+    assert "identifier" not in resource and resource["name"][0]["family"] == "Okafor"
