@@ -18,6 +18,7 @@ urlpatterns = [
     path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),
     path("care/", include("care.urls")),
+    path("linkage/", include("linkage.urls")),
     # The REST API and the OAuth 2 endpoints for systems (api/); FHIR bulk export is
     # mounted at fhir/ before the FHIR API's own urls, which serve the rest of fhir/.
     path("api/", include("api.urls")),

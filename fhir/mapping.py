@@ -97,6 +97,8 @@ def patient(p, *, registration=None) -> dict:
         "name": [{"use": "official", "family": p.last_name, "given": [p.first_name]}],
         "birthDate": p.date_of_birth.isoformat(),
     }
+    if not p.phn:  # a person merged from a local list may have none yet (linkage): no identifier without a value
+        del data["identifier"]
     if p.gender in GENDER:
         data["gender"] = GENDER[p.gender]
     address = {}

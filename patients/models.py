@@ -35,6 +35,7 @@ class Registration(models.Model):
     class Source(models.TextChoices):
         SELF = "self", "Self-registered online"
         STAFF = "staff", "Entered by staff"
+        LOCAL_LIST = "local_list", "Merged from a local waitlist"
 
     reference_code = models.CharField(max_length=12, unique=True, default=new_reference_code, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
@@ -153,7 +154,10 @@ class Registration(models.Model):
 class Patient(models.Model):
     """A person, known by their PHN: on the waitlist through a registration, on a panel, or both."""
 
-    phn = models.CharField("Personal Health Number", max_length=10, unique=True, validators=[validate_phn])
+    # NULL only for a person merged from a local waitlist that had no valid PHN for them
+    # (linkage): the coordinators collect it; every form and file that adds a person requires it.
+    phn = models.CharField("Personal Health Number", max_length=10, unique=True, null=True, blank=True,
+                           validators=[validate_phn])
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()

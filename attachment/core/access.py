@@ -379,6 +379,47 @@ def activity_divisions(user):
     return manager_divisions(user).filter(pk__in=Division.objects.filter(pcns__isnull=False).values("pk"))
 
 
+# --- local waitlists and record linkage (linkage/) -----------------------------------------
+# A coordinator imports local lists into, and reviews the rows and duplicate pairs of, their
+# own divisions only.
+
+
+def coordinator_imports(user):
+    from linkage.models import WaitlistImport
+
+    return WaitlistImport.objects.filter(division__in=coordinator_divisions(user))
+
+
+def division_to_import_into(user, pk) -> Division:
+    return _one(coordinator_divisions(user).filter(pk=pk), "No such division in your scope.")
+
+
+def import_to_act_for(user, pk):
+    return _one(coordinator_imports(user).filter(pk=pk).select_related("division", "uploaded_by"),
+                "No such import in your scope.")
+
+
+def coordinator_import_rows(user):
+    from linkage.models import ImportRow
+
+    return ImportRow.objects.filter(division__in=coordinator_divisions(user))
+
+
+def import_row_to_review(user, pk):
+    return _one(coordinator_import_rows(user).filter(pk=pk).select_related("upload", "community", "registration"),
+                "No such row in your scope.")
+
+
+def coordinator_duplicate_pairs(user):
+    from linkage.models import DuplicatePair
+
+    return DuplicatePair.objects.filter(division__in=coordinator_divisions(user))
+
+
+def duplicate_pair_to_review(user, pk):
+    return _one(coordinator_duplicate_pairs(user).filter(pk=pk)
+                .select_related("a__registration__community", "b__registration__community"),
+                "No such pair in your scope.")
 # --- care: hospital stays, planned visits, MDT meetings, the provider's care tasks ------------
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0009_identity_conflicts'),
+        ('patients', '0010_phn_optional_for_local_lists'),
     ]
 
     operations = [

@@ -94,6 +94,16 @@ PERSONAL = {
     "care:mdt_item": ("care", lambda w: ("get", reverse("care:mdt_item", args=[w["mdt_item"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
+    # Local waitlists (linkage): the report quotes the file's rows; rows and candidates are people.
+    "linkage:import": ("coordinator", lambda w: ("get", reverse("linkage:import", args=[w["local_list"].pk]), None)),
+    "linkage:import_rows": ("coordinator", lambda w: ("get", reverse("linkage:import_rows",
+                                                                     args=[w["local_list"].pk]), None)),
+    "linkage:queue": ("coordinator", lambda w: ("get", reverse("linkage:queue"), None)),
+    "linkage:review": ("coordinator", lambda w: ("get", reverse("linkage:review", args=[w["local_row"].pk]), None)),
+    "linkage:undo": ("coordinator", lambda w: ("get", reverse("linkage:undo", args=[w["local_row"].pk]), None)),
+    "linkage:duplicates": ("coordinator", lambda w: ("get", reverse("linkage:duplicates"), None)),
+    "linkage:duplicate": ("coordinator", lambda w: ("get", reverse("linkage:duplicate",
+                                                                   args=[w["duplicate_pair"].pk]), None)),
     # The REST API (api/) and FHIR bulk export (api/bulk/): the same people, the same audit.
     "api:registration-list": ("coordinator", lambda w: ("get", reverse("api:registration-list"), None)),
     "api:registration-detail": ("coordinator", lambda w: ("get", reverse("api:registration-detail",
@@ -150,6 +160,9 @@ NOT_PERSONAL = {
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
+    "linkage:imports": "the upload form and the division's past local lists (file names and counts)",
+    "linkage:import_progress": "the import's progress: counts only",
+    "linkage:import_run": POST_ONLY, "linkage:import_cancel": POST_ONLY, "linkage:duplicate_undo": POST_ONLY,
     "api:schema": "the API's OpenAPI description", "api:docs": "the API's reference page",
     "api:provider-list": DIRECTORY, "api:provider-detail": DIRECTORY, "api:provider-capacity": DIRECTORY,
     "api:panel-list": "panel sizes: a count per provider", "api:panel-detail": "a panel's size: a count",
@@ -258,12 +271,34 @@ def world(coordinator, moa, provider, kamloops):
                                                      actions=[], carers=[]), actor=care_actor)
     care.save_plan_version(patient, care.PlanContent(what_matters="Staying at home, with a carer", review_date=datetime.date.today() + datetime.timedelta(days=90), goals=[],
                                                      actions=[], carers=[]), actor=care_actor)
+    local_list, local_row, duplicate_pair = _linkage_world(coordinator, registration)
     world = _care_transitions_world(patient, care_actor, moa, kamloops.pcn)
     return {**world, "care": care_coordinator, "care_patient": patient, "enrolment": enrolment,
+            "local_list": local_list, "local_row": local_row, "duplicate_pair": duplicate_pair,
             "task": Task.objects.filter(patient=patient).first(),
             "registration": registration, "entry": entry, "upload": PanelUpload.objects.get(pk=upload.pk),
             "offer": offer, "proposal": proposal, "provider": provider, "conflict": conflict, "flag": flag,
             "coordinator": coordinator, "moa": moa}
+
+
+def _linkage_world(coordinator, registration):
+    """A checked local list with one row waiting for review, and a probable duplicate pair."""
+    from django.utils import timezone
+
+    from linkage import imports
+    from linkage.models import DuplicatePair, ImportRow
+
+    data = (b"list_id,last_name,first_name,date_of_birth,community,listed_on\n"
+            b"L1,Joe,Ming,1980-05-17,Kamloops,2020-01-01\nL2,Bad,Row,1980-13-01,Kamloops,2020-01-01\n")
+    upload = imports.create_import(registration.division, data=data, file_name="local.csv", actor=Actor(user=coordinator))
+    a, b = registration.members.order_by("pk")
+    row = ImportRow.objects.create(
+        upload=upload, division=registration.division, line=2, list_id="L1", last_name="Joe", first_name="Ming",
+        date_of_birth=DOB, community=registration.community, listed_on=datetime.date(2020, 1, 1), row_hash="0" * 64,
+        decision="review", candidates=[{"person": a.pk, "score": 0.6, "evidence": ["date of birth matches"]}])
+    pair = DuplicatePair.objects.create(a=a, b=b, division=registration.division, score=0.9, suggestion="review",
+                                        evidence=["last name matches"], last_seen_at=timezone.now())
+    return upload, row, pair
 
 
 def _care_transitions_world(patient, care_actor, moa, pcn):
