@@ -13,7 +13,7 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Geography and role groups come from data migrations; a transactional test's flush
+    """Geography, role groups, care programmes and referral types come from data migrations; a transactional test's flush
     removes them, so put them back for any test that uses the database."""
     names = set(request.fixturenames)
     marker = request.node.get_closest_marker("django_db")
@@ -36,6 +36,12 @@ def _reference_data(request):
         from care.programmes import load as load_programmes
 
         load_programmes(Programme)
+    from care.models import ReferralType
+
+    if not ReferralType.objects.exists():
+        from care.referral_types import load as load_referral_types
+
+        load_referral_types(ReferralType)
 
 
 @pytest.fixture(autouse=True)
