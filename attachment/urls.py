@@ -18,4 +18,6 @@ urlpatterns = [
     path("offer/", include("attachment.workflow.public_urls")),
     path("reports/", include("reports.urls")),
     path("care/", include("care.urls")),
+    # The public's language switch (Django's set_language; attachment/core/i18n.py).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,34 +1,38 @@
 """Shared vocabularies: languages, genders, needs. One list each, used by every registry."""
 
+from django.utils.translation import (
+    gettext_noop as N_,  # marked for the public form, kept plain here
+)
+
 # Languages most spoken in British Columbia (ISO 639 codes; Chinese split as people name it).
 LANGUAGES = [
-    ("en", "English"),
-    ("fr", "French"),
-    ("pa", "Punjabi"),
-    ("yue", "Cantonese"),
-    ("cmn", "Mandarin"),
-    ("tl", "Tagalog"),
-    ("fa", "Farsi"),
-    ("ko", "Korean"),
-    ("hi", "Hindi"),
-    ("es", "Spanish"),
-    ("vi", "Vietnamese"),
-    ("ar", "Arabic"),
-    ("ru", "Russian"),
-    ("de", "German"),
-    ("ja", "Japanese"),
-    ("ur", "Urdu"),
-    ("gu", "Gujarati"),
-    ("pl", "Polish"),
-    ("pt", "Portuguese"),
-    ("it", "Italian"),
-    ("asl", "American Sign Language"),
+    ("en", N_("English")),
+    ("fr", N_("French")),
+    ("pa", N_("Punjabi")),
+    ("yue", N_("Cantonese")),
+    ("cmn", N_("Mandarin")),
+    ("tl", N_("Tagalog")),
+    ("fa", N_("Farsi")),
+    ("ko", N_("Korean")),
+    ("hi", N_("Hindi")),
+    ("es", N_("Spanish")),
+    ("vi", N_("Vietnamese")),
+    ("ar", N_("Arabic")),
+    ("ru", N_("Russian")),
+    ("de", N_("German")),
+    ("ja", N_("Japanese")),
+    ("ur", N_("Urdu")),
+    ("gu", N_("Gujarati")),
+    ("pl", N_("Polish")),
+    ("pt", N_("Portuguese")),
+    ("it", N_("Italian")),
+    ("asl", N_("American Sign Language")),
 ]
 # Names for every code that may arrive (a matching instance file may say "zh"), offered or not.
 LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": "Chinese"}
 
-GENDERS = [("F", "Female"), ("M", "Male"), ("X", "Another gender")]
-PROVIDER_GENDERS = [("F", "Female"), ("M", "Male"), ("X", "Non-binary")]
+GENDERS = [("F", N_("Female")), ("M", N_("Male")), ("X", N_("Another gender"))]
+PROVIDER_GENDERS = [("F", N_("Female")), ("M", N_("Male")), ("X", N_("Non-binary"))]
 
 # Care needs a household may have; a provider may state which of these they do not take on.
 NEEDS = [

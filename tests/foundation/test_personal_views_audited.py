@@ -105,6 +105,11 @@ NOT_PERSONAL = {
     "offer:respond_done": "a thank-you page",
     "reports:dashboard": AGGREGATE, "reports:forecast": AGGREGATE, "reports:export": AGGREGATE,
     "reports:refresh": POST_ONLY, "reports:refresh_status": AGGREGATE,
+    # The public side in five languages (h-i18n): the language switch, and the "already
+    # registered" path, which shows nobody's data (the code goes to the email on file,
+    # and that sending is audited by patients.already).
+    "set_language": "Django's language switch: sets a cookie and redirects",
+    "patients:already_registered": "a form whose answer is the same whatever was typed; a match is audited",
 }
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
