@@ -169,7 +169,7 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Paths whose pages are the public's, in the visitor's language ("/" is the home page alone).
-ATTACH_PUBLIC_PATHS = ["/register/", "/status/", "/offer/", "/figures/", "/i18n/"]
+ATTACH_PUBLIC_PATHS = ["/register/", "/status/", "/offer/", "/self/", "/figures/", "/i18n/"]
 LANGUAGE_COOKIE_NAME = "attach_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -251,6 +251,20 @@ ATTACH_PUBLIC_URL = os.environ.get("ATTACH_PUBLIC_URL", f"http://127.0.0.1:{os.e
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
 # Empty: the peer address is the client, whatever a header says.
 ATTACH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ATTACH_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# --- self-service and the open figures (patients.otp, reports.figures) ---
+# A one-time code opens the household's page: minutes it lives, wrong tries it allows,
+# codes sent per household per hour, and how long the opened page stays open.
+ATTACH_OTP_MINUTES = int(os.environ.get("ATTACH_OTP_MINUTES", "10"))
+ATTACH_OTP_ATTEMPTS = int(os.environ.get("ATTACH_OTP_ATTEMPTS", "5"))
+ATTACH_OTP_SEND_RATE = os.environ.get("ATTACH_OTP_SEND_RATE", "3/h")
+ATTACH_SELF_SERVICE_MINUTES = int(os.environ.get("ATTACH_SELF_SERVICE_MINUTES", "20"))
+# Text messages: "console" (logged, for development), "locmem" (kept in patients.otp.outbox,
+# for tests) or "webhook" (a JSON POST of {"to", "body"} to ATTACH_SMS_WEBHOOK_URL, the
+# shape SMS gateways accept, with ATTACH_SMS_WEBHOOK_TOKEN as a bearer token).
+ATTACH_SMS_BACKEND = os.environ.get("ATTACH_SMS_BACKEND", "console")
+ATTACH_SMS_WEBHOOK_URL = os.environ.get("ATTACH_SMS_WEBHOOK_URL", "")
+ATTACH_SMS_WEBHOOK_TOKEN = os.environ.get("ATTACH_SMS_WEBHOOK_TOKEN", "")
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0 and a real SECRET_KEY.
 _secure = not DEBUG and not TESTING and not DEMO

@@ -20,4 +20,5 @@ urlpatterns = [
     path("care/", include("care.urls")),
     # The public's language switch (Django's set_language; attachment/core/i18n.py).
     path("i18n/", include("django.conf.urls.i18n")),
+    path("figures/", include("reports.public_urls")),  # the open monthly figures, no login
 ]

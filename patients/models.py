@@ -306,3 +306,74 @@ class IdentityConflict(models.Model):
 
     def __str__(self):
         return f"{self.registration_id}: {self.get_kind_display()}"
+
+
+# --- self-service (patients.otp, patients.selfservice) -------------------------------------
+
+
+class OneTimeCode(models.Model):
+    """A code sent to the contact on file, which opens the household's self-service page.
+
+    Made when a household proves its reference code and a date of birth; the code itself is
+    drawn by the task that sends it (so it never crosses the broker) and stored only as a
+    keyed hash. Valid for ATTACH_OTP_MINUTES, used once, and refused after ATTACH_OTP_ATTEMPTS
+    wrong tries (patients.otp).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="one_time_codes")
+    # The browser's ticket (a random token kept in its session), hashed: which code it may try.
+    ticket_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    code_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=["email", "sms"]), name="one_time_code_channel_valid"),
+            # A code is sent before it can expire or be used.
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True, expires_at__isnull=True, used_at__isnull=True, code_hash="")
+                | (Q(sent_at__isnull=False) & Q(expires_at__isnull=False) & ~Q(code_hash="")),
+                name="one_time_code_sent_before_use",
+            ),
+        ]
+        indexes = [models.Index(fields=["registration", "-created_at"], name="one_time_code_by_registration")]
+
+
+class SelfServiceChange(models.Model):
+    """What a household changed on its own page, for its coordinator: what, when, before and after.
+
+    The audit trail holds the same event (as the registrant's); this is the coordinator's
+    readable list on the registration page, kept with the registration.
+    """
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", "Contact details"
+        MEMBER_ADDED = "member_added", "Household member added"
+        MEMBER_REMOVED = "member_removed", "Household member removed"
+        NEEDS = "needs", "Health needs"
+        LEFT = "left", "Left the waitlist"
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="self_service_changes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["registration", "-at"], name="self_service_change_by_reg")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["contact", "member_added", "member_removed", "needs", "left"]),
+                name="self_service_change_kind_valid",
+            ),
+        ]

@@ -43,3 +43,23 @@ def send_reference_code(registration_id: int) -> bool:
         sent = already.send_reference_code(registration_id)
         run.summary = "reference code emailed" if sent else "nothing to send"
     return sent
+
+
+# --- self-service ----------------------------------------------------------------------
+
+
+@shared_task(
+    name="patients.tasks.send_one_time_code",
+    acks_late=True,
+    autoretry_for=(OperationalError, ConnectionError, TimeoutError),
+    retry_backoff=5,
+    max_retries=3,
+)
+def send_one_time_code(code_id: int) -> bool:
+    """Draw and send one self-service code. Idempotent: a code already sent is not sent again."""
+    from patients import otp
+
+    with tracked("patients.send_one_time_code") as run:
+        sent = otp.deliver(code_id)
+        run.summary = "One-time code sent" if sent else "Already sent"
+    return sent

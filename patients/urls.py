@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import selfservice_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -19,4 +19,14 @@ urlpatterns = [
     path("waitlist/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("waitlist/<int:pk>/ineligible/", views.mark_ineligible, name="ineligible"),
     path("waitlist/<int:pk>/priority/", views.override_priority, name="priority"),
+    # --- the household's self-service (patients.selfservice_views) ---
+    path("self/", selfservice_views.start, name="self_start"),
+    path("self/code/", selfservice_views.code, name="self_code"),
+    path("self/household/", selfservice_views.household, name="self_household"),
+    path("self/household/contact/", selfservice_views.contact, name="self_contact"),
+    path("self/household/needs/", selfservice_views.needs, name="self_needs"),
+    path("self/household/members/add/", selfservice_views.add_member, name="self_member_add"),
+    path("self/household/members/remove/", selfservice_views.remove_member, name="self_member_remove"),
+    path("self/household/leave/", selfservice_views.leave, name="self_leave"),
+    path("self/sign-out/", selfservice_views.sign_out, name="self_sign_out"),
 ]

@@ -39,6 +39,7 @@ from patients.models import IdentityConflict, Registration
 from patients.priority import compute_priority
 from registries.models import Community
 from registries.vocab import LANGUAGE_NAMES
+from reports import waits
 
 # --- public: self-registration ------------------------------------------------------
 
@@ -296,6 +297,7 @@ def status_lookup(request):
                 "status": PLAIN_STATUS[registration.status],
                 "waited": waited(registration.registered_at),
                 "since": registration.registered_at,
+                "honest": waits.honest_status(registration),  # the household's wait beside its community's
             }
         else:
             # The same blank form whichever part was wrong: nothing echoes what was typed.
@@ -367,6 +369,7 @@ def _detail_context(registration, **forms) -> dict:
                                                        "reason": registration.priority_override_reason}),
         "attempts_before_suspend": settings.ATTACH_CONTACT_ATTEMPTS_BEFORE_SUSPEND,
         "failed_attempts": services.failed_attempts(registration),
+        "self_service_changes": list(registration.self_service_changes.all()[:50]),
     })
     context.update(forms)
     return context

@@ -28,3 +28,26 @@ class ReportSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.division} as of {self.as_of} ({self.period})"
+
+
+class OpenFiguresSnapshot(models.Model):
+    """The open monthly figures (/figures/), as published: built once a month by a beat job.
+
+    `data` holds only what the public sees (every count of people already suppressed,
+    reports.figures): the page and its CSV serve it as stored.
+    """
+
+    month = models.DateField(unique=True, help_text="The first day of the month the figures describe.")
+    built_at = models.DateTimeField(auto_now=True)
+    seconds = models.FloatField(default=0, help_text="How long the build took.")
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-month"]
+        get_latest_by = "month"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="open_figures_month_first_day"),
+        ]
+
+    def __str__(self):
+        return f"Open figures for {self.month:%Y-%m}"

@@ -147,7 +147,7 @@ class Line:
     kinds: list  # per cell: None, PRIMARY or SECONDARY
 
 
-def protect_figures(values: dict, lines: list) -> dict:
+def protect_figures(values: dict, lines: list, *, hidden=frozenset(), cost=None) -> dict:
     """Suppress a set of related figures; returns {figure id: display value}.
 
     `values` maps a figure's id to its count; `lines` lists (cell ids, total id): each
@@ -162,22 +162,33 @@ def protect_figures(values: dict, lines: list) -> dict:
     withheld figures can be, until nothing narrows further; a small cell left with
     fewer than MIN_POSSIBLE values, or a withheld figure left with one, gets another
     partner withheld in one of its lines, and the whole is checked again.
+
+    `hidden`: figures never published, which only join lines (the open figures' "people
+    on the list during the month" ties a month's start and inflows to its end and
+    outflows). They are unknowns to the attacker, and working one out gives nothing
+    away; a weak figure's partners are also sought in the lines that share a hidden
+    figure with its own. `cost`: {figure id: rank}; partners of lower rank are withheld
+    first (the open figures withhold a month's flows before its stocks, which every
+    other month's equations would pull after them).
     """
     kinds = {fid: (PRIMARY if is_small(v) else None) for fid, v in values.items()}
+    for fid in hidden:
+        kinds[fid] = SECONDARY
+    cost = cost or {}
     by_figure = {}
     for n, (cells, total) in enumerate(lines):
         for fid in [*cells, total]:
             by_figure.setdefault(fid, []).append(n)
     while True:
-        _line_pass(values, lines, kinds)
-        weak = _audit(values, lines, kinds)
+        _line_pass(values, lines, kinds, hidden, cost)
+        weak = [fid for fid in _audit(values, lines, kinds) if fid not in hidden]
         if not weak:
             break
-        if not _strengthen(values, lines, kinds, weak, by_figure):
+        if not _strengthen(values, lines, kinds, weak, by_figure, hidden, cost):
             break  # everything around the weak figures is already withheld
     return {fid: _show(values[fid], kinds[fid]) for fid in values}
 
-def _line_pass(values, lines, kinds):
+def _line_pass(values, lines, kinds, hidden=frozenset(), cost=None):
     """Rule 3, line by line, until no line needs more; updates `kinds` in place."""
     checked = {}  # line number -> the kinds it was last found protected with
     changed = True
@@ -192,11 +203,15 @@ def _line_pass(values, lines, kinds):
             cell_values = [values[c] for c in cells]
             cell_kinds = [kinds[c] for c in cells]
             total_kind = kinds[total]
+            cost = cost or {}
             while not line_is_protected(cell_values, cell_kinds, values[total], total_kind):
+                if hidden and PRIMARY not in cell_kinds and total_kind != PRIMARY and all(
+                        f in hidden for f, k in zip([*cells, total], [*cell_kinds, total_kind]) if k):
+                    break  # the only unknown is a hidden figure: nothing here to protect
                 candidates = [i for i, k in enumerate(cell_kinds) if not k]
                 if candidates:
                     big = [i for i in candidates if cell_values[i] >= THRESHOLD]
-                    pick = min(big or candidates, key=lambda i: (cell_values[i], i))
+                    pick = min(big or candidates, key=lambda i: (cost.get(cells[i], 0), cell_values[i], i))
                     cell_kinds[pick] = SECONDARY
                 elif not total_kind:
                     # Withholding the total takes away the line's equation: start again
@@ -285,15 +300,25 @@ def _audit(values, lines, kinds):
     return weak
 
 
-def _strengthen(values, lines, kinds, weak, by_figure):
+def _strengthen(values, lines, kinds, weak, by_figure, hidden=frozenset(), cost=None):
     """Withhold one more figure next to each weak one; False when there is none left."""
+    cost = cost or {}
     did = False
+
+    def rank(c):
+        return (cost.get(c, 0), values[c] < THRESHOLD, values[c])
+
     for fid in weak:
         best = None
-        for n in by_figure.get(fid, []):
+        near = list(by_figure.get(fid, []))
+        for n in list(near):  # the lines joined to these by a hidden figure
+            for f in [*lines[n][0], lines[n][1]]:
+                if f in hidden:
+                    near += by_figure.get(f, [])
+        for n in near:
             cells, total = lines[n]
             for c in [*cells, total]:
-                if not kinds[c] and (best is None or (values[c] < THRESHOLD, values[c]) < (values[best] < THRESHOLD, values[best])):
+                if not kinds[c] and (best is None or rank(c) < rank(best)):
                     best = c
         if best is not None:
             kinds[best] = SECONDARY

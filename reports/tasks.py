@@ -41,3 +41,19 @@ def build_division_snapshot(self, division_id: int):
         run.summary = f"Built the snapshot of division {division_id}"
         run.figures = {"divisions": 1, "division": division_id, "seconds": snapshots[0].seconds}
     return {"division": division_id, "snapshot": snapshots[0].pk}
+
+
+@shared_task(name="reports.tasks.build_open_figures", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,
+             max_retries=3)
+def build_open_figures(month: str | None = None):
+    """Monthly (the 1st): the open figures of the month just ended. Re-running replaces that month's."""
+    import datetime
+
+    from reports import figures
+
+    with tracked("reports.open_figures") as run:
+        snapshot = figures.build(datetime.date.fromisoformat(month) if month else None)
+        run.summary = f"Open figures built for {snapshot.month:%Y-%m}"
+        run.figures = {"month": snapshot.month.isoformat(), "seconds": snapshot.seconds,
+                       "areas": len(snapshot.data["areas"])}
+    return {"month": snapshot.month.isoformat(), "snapshot": snapshot.pk}

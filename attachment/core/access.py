@@ -11,6 +11,9 @@ Scopes are django-guardian object permissions (see `roles` for who holds which):
 a Provider (granted while a delegation is active), `manage_clinic` on a Clinic.
 """
 
+import time
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -316,3 +319,31 @@ def enrolment_to_act_for(user, pk):
 
 def task_to_act_for(user, pk):
     return _one(care_tasks(user).filter(pk=pk).select_related("patient", "pcn", "assigned_to"), "No such task in your scope.")
+
+
+# --- the household's own record (self-service) -----------------------------------------
+# A browser that proved itself (reference code, a date of birth, then the one-time code sent
+# to the contact on file: patients.otp) holds its registration in its session for
+# ATTACH_SELF_SERVICE_MINUTES. Only that browser sees the household's page and its access log.
+
+HOUSEHOLD_SESSION_KEY = "self_service"
+
+
+def open_household(request, registration: Registration) -> None:
+    request.session.cycle_key()  # a new session id once proven: nothing fixed before it carries over
+    request.session[HOUSEHOLD_SESSION_KEY] = {
+        "registration": registration.pk, "until": time.time() + settings.ATTACH_SELF_SERVICE_MINUTES * 60,
+    }
+
+
+def close_household(request) -> None:
+    request.session.pop(HOUSEHOLD_SESSION_KEY, None)
+
+
+def household_registration(request) -> Registration:
+    """The registration this browser proved itself for, or 404 (none, or its time is up)."""
+    held = request.session.get(HOUSEHOLD_SESSION_KEY) or {}
+    if not held or held.get("until", 0) < time.time():
+        raise Http404("Prove who you are first.")
+    return _one(Registration.objects.filter(pk=held.get("registration")).select_related("community", "division"),
+                "Prove who you are first.")

@@ -46,7 +46,7 @@ class ActorMiddleware:
 
 
 # Public pages that take or answer with a person's details.
-_PUBLIC_PERSONAL_PREFIXES = ("/register/", "/status/", "/offer/")
+_PUBLIC_PERSONAL_PREFIXES = ("/register/", "/status/", "/offer/", "/self/")  # /self/: the household's own page
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()" for feature in (
         "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",

@@ -6,12 +6,13 @@ first test fails until it is declared. The admin's model pages are crawled the s
 """
 
 import datetime
+import time
 
 import pytest
 from django.contrib import admin
 from django.urls import URLResolver, get_resolver, reverse
 
-from attachment.core import roles
+from attachment.core import access, roles
 from attachment.core.admin import AuditedAdmin
 from attachment.core.audit import Actor
 from attachment.core.models import AuditEvent
@@ -76,6 +77,12 @@ PERSONAL = {
     "care:profile": ("moa", lambda w: ("get", reverse("care:profile", args=[w["care_patient"].pk]), None)),
     "offer:respond": ("household", lambda w: ("get", reverse("offer:respond",
                                                              args=[w["offer"].registration.reference_code]), None)),
+    # --- the household's self-service (proved by the one-time code) ---
+    "patients:self_household": ("self", lambda w: ("get", reverse("patients:self_household"), None)),
+    "patients:self_contact": ("self", lambda w: ("get", reverse("patients:self_contact"), None)),
+    "patients:self_needs": ("self", lambda w: ("get", reverse("patients:self_needs"), None)),
+    "patients:self_member_add": ("self", lambda w: ("get", reverse("patients:self_member_add"), None)),
+    "patients:self_leave": ("self", lambda w: ("get", reverse("patients:self_leave"), None)),
 }
 
 POST_ONLY = "a change (POST only); the service it calls audits the change"
@@ -110,6 +117,11 @@ NOT_PERSONAL = {
     # and that sending is audited by patients.already).
     "set_language": "Django's language switch: sets a cookie and redirects",
     "patients:already_registered": "a form whose answer is the same whatever was typed; a match is audited",
+    # --- self-service and the open figures ---
+    "patients:self_start": "the proof form: the same answer whether or not the details match, nothing shown",
+    "patients:self_code": "the one-time code form: nothing shown until the code is right",
+    "patients:self_member_remove": POST_ONLY, "patients:self_sign_out": POST_ONLY,
+    "figures:index": AGGREGATE + ", suppressed, public", "figures:csv": AGGREGATE + ", suppressed, public",
 }
 THIRD_PARTY_PREFIXES = ("account_", "mfa_")  # allauth: the signed-in user's own account
 
@@ -182,6 +194,10 @@ def _as(client, who, world):
     elif who == "public":
         session = client.session
         session["registered_id"] = world["registration"].pk
+        session.save()
+    elif who == "self":
+        session = client.session
+        session[access.HOUSEHOLD_SESSION_KEY] = {"registration": world["registration"].pk, "until": time.time() + 600}
         session.save()
     elif who == "household":
         response = client.post(reverse("offer:respond", args=[world["offer"].registration.reference_code]),

@@ -1,0 +1,349 @@
+"""The open monthly figures: they agree with counts computed here, independently, from the
+registrations' own histories; and their suppression holds against an attacker who adds and
+subtracts everything published (a parent minus its children, one month's stock and flows
+against the next's, the reasons against their total)."""
+
+import datetime
+import random
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+
+from patients.models import Registration, RegistrationStatusChange
+from registries.models import Community
+from reports import figures
+from reports import suppression as sup
+from reports.models import OpenFiguresSnapshot
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo(settings.TIME_ZONE)
+MONTH = datetime.date(2026, 10, 1)  # the month described; the window is 2025-11 .. 2026-10
+OPEN = ("waiting", "offered")
+REASONS = {"Found a provider on their own": "found_provider", "No longer needs a provider": "no_longer_needed",
+           "Moved out of the province or region": "moved_away", "Deceased": "ineligible",
+           "Asked to be removed": "other"}
+
+
+def at(day: datetime.date, hour=12) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
+
+
+@pytest.fixture
+def world():
+    return make_world(scale=1)
+
+
+@pytest.fixture
+def small_world():
+    return make_world(scale=0.05)
+
+
+def make_world(scale):
+    """About 700 registrations over 20 months in four communities of two divisions: some
+    busy community-months, many small ones; attached, withdrawn (by reason), ineligible, back."""
+    rng = random.Random(15)
+    kamloops = Community.objects.get(name="Kamloops")
+    others = list(Community.objects.filter(division=kamloops.division).exclude(pk=kamloops.pk).order_by("name")[:2])
+    far = Community.objects.exclude(division=kamloops.division).order_by("name").first()
+    weights = [(kamloops, 400), (others[0], 120), (others[1], 60), (far, 120)]
+    first = datetime.date(2025, 3, 1)
+    plans = []
+    for community, n in weights:
+        for _ in range(max(1, int(n * scale))):
+            registered = first + datetime.timedelta(days=rng.randrange(0, 600))
+            size = rng.choice([1, 1, 1, 2, 3])
+            events = []
+            day = registered
+            state = "waiting"
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                day = day + datetime.timedelta(days=rng.randrange(5, 200))
+                if state in OPEN:
+                    to, reason = rng.choice([("attached", "Attached"), ("withdrawn", "Found a provider on their own"),
+                                             ("withdrawn", "No longer needs a provider"),
+                                             ("ineligible", "Moved out of the province or region"),
+                                             ("ineligible", "Deceased"), ("withdrawn", "Asked to be removed"),
+                                             ("attached", "Attached")])
+                elif state == "attached":
+                    break
+                else:
+                    to, reason = "waiting", "Back on the list"
+                events.append((day, state, to, reason))
+                state = to
+            plans.append((community, registered, size, rng.choice([0, 2, 4]), events, state))
+    regs = Registration.objects.bulk_create([
+        Registration(community=c, division_id=c.division_id, registered_at=at(r), household_size=s, priority=p,
+                     status=state, email="x@example.org")
+        for c, r, s, p, events, state in plans
+    ])
+    # Each registration's history: registered, then its events; and the dates of each (auto_now_add
+    # stamps "now" on insert, so they are set afterwards, in two statements).
+    history, dates, last = [], [], []
+    for reg, plan in zip(regs, plans):
+        registered, events = plan[1], plan[4]
+        history.append(RegistrationStatusChange(registration=reg, from_status="", to_status="waiting",
+                                                reason="Registered online"))
+        dates.append(at(registered))
+        for day, frm, to, reason in events:
+            history.append(RegistrationStatusChange(registration=reg, from_status=frm, to_status=to, reason=reason))
+            dates.append(at(day))
+        last.append((reg.pk, dates[-1]))
+    made = RegistrationStatusChange.objects.bulk_create(history)
+    days = [(row.pk, when) for row, when in zip(made, dates)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {RegistrationStatusChange._meta.db_table} h SET at = v.at FROM (VALUES "
+                       + ", ".join(["(%s, %s::timestamptz)"] * len(days)) + ") v(id, at) WHERE h.id = v.id",
+                       [x for pair in days for x in pair])
+        cursor.execute(f"UPDATE {Registration._meta.db_table} r SET status_changed_at = v.at FROM (VALUES "
+                       + ", ".join(["(%s, %s::timestamptz)"] * len(last)) + ") v(id, at) WHERE r.id = v.id",
+                       [x for pair in last for x in pair])
+    return {"plans": plans, "communities": [c for c, _ in weights]}
+
+
+def month_index(day: datetime.date) -> int:
+    start = figures.add_months(MONTH, -(figures.MONTHS - 1))
+    return (day.year * 12 + day.month) - (start.year * 12 + start.month)
+
+
+def expected(world):
+    """Per (community id, figure, month index), people, from the plans alone."""
+    out = defaultdict(int)
+    end = figures.add_months(MONTH, 1)
+    for community, registered, size, _, events, _ in world["plans"]:
+        c = community.pk
+        timeline = [(registered, "new")] + [
+            (day, "returned" if to in OPEN else ("attached" if to == "attached" else f"removed_{REASONS[reason]}"))
+            for day, _, to, reason in events]
+        for day, kind in timeline:
+            if day < end and month_index(day) >= 0:
+                out[(c, kind, month_index(day))] += size
+        for m in range(-1, figures.MONTHS):
+            month_end = figures.add_months(figures.add_months(MONTH, -(figures.MONTHS - 1)), m + 1)
+            state = None
+            for day, kind in timeline:
+                if day < month_end:
+                    state = "open" if kind in ("new", "returned") else "closed"
+            if state == "open":
+                out[(c, "waiting", m)] += size
+    return out
+
+
+def test_the_figures_agree_with_counts_computed_independently(world):
+    """One build (it takes a while), three checks: the counts, the waits, the net change."""
+    snapshot = figures.build(MONTH)
+    data = snapshot.data
+    check_counts(world, data)
+    check_waits(world, data)
+    check_net_change(data)
+
+
+def check_counts(world, data):
+    assert data["month"] == "2026-10" and data["months"][0] == "2025-11" and len(data["months"]) == 12
+    want = expected(world)
+    compared = suppressed = 0
+    for community in world["communities"]:
+        series = data["series"][f"c:{community.pk}"]
+        for m in range(figures.MONTHS):
+            for figure in ["waiting", "new", "returned", "attached",
+                           *[f"removed_{k}" for k, _ in figures.REASONS]]:
+                shown = series[figure][m]
+                if isinstance(shown, int):
+                    assert shown == want[(community.pk, figure, m)], (community.name, figure, m)
+                    compared += 1
+                else:
+                    assert shown in (sup.PRIMARY, sup.SECONDARY)
+                    if shown == sup.PRIMARY:
+                        assert 1 <= want[(community.pk, figure, m)] <= 9
+                    suppressed += 1
+    assert compared > 100 and suppressed > 20  # the data exercises both
+    # The province adds up the same people.
+    province = data["series"]["p"]
+    for m in range(figures.MONTHS):
+        total = sum(want[(c.pk, "new", m)] for c in world["communities"])
+        if isinstance(province["new"][m], int):
+            assert province["new"][m] == total
+
+
+def check_waits(world, data):
+    """Time on the list agrees, and small groups are not published."""
+    end = figures.add_months(MONTH, 1)
+    last_day = end - datetime.timedelta(days=1)
+    waits = []
+    for _community, registered, size, _, events, _state in world["plans"]:
+        if _open_at(registered, events, end):
+            waits += [(last_day - registered).days] * size
+    median, p90 = _percentile(waits, 0.5), _percentile(waits, 0.9)
+    assert data["waits"]["p"]["all"]["waiting"] == [round(median), round(p90)]
+    for _area, groups in data["waits"].items():
+        for kinds in groups.values():
+            for median, p90 in kinds.values():
+                assert (median is None) == (p90 is None)
+
+
+def _open_at(registered, events, end):
+    state = "waiting" if registered < end else None
+    for day, _, to, _ in events:
+        if day < end:
+            state = to
+    return state in OPEN
+
+
+def _percentile(values, q):
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+# --- the attacker ----------------------------------------------------------------------------
+
+
+def published_lines(data):
+    """Every equation a reader can write from the published figures: (cells, total) of ids."""
+    lines = []
+    ids = {}
+    for a, s in data["series"].items():
+        for figure in [*figures.FIGURES, "net"]:
+            for m, v in enumerate(s[figure]):
+                ids[(a, figure, m)] = v
+        ids[(a, "waiting", -1)] = s["waiting_start"]
+        for m in range(figures.MONTHS):
+            ids[(a, "on_list", m)] = "not published"  # what the month's two sides add up to
+    for parent, kids in data["children"].items():
+        for figure in figures.FIGURES:
+            for m in range(figures.MONTHS):
+                lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
+    for a in data["series"]:
+        for m in range(figures.MONTHS):
+            lines.append(([(a, f"removed_{k}", m) for k, _ in figures.REASONS], (a, "removed", m)))
+            # Last month's stock and this month's flows: the subtraction of months.
+            lines.append(([(a, "waiting", m - 1), (a, "new", m), (a, "returned", m)], (a, "on_list", m)))
+            lines.append(([(a, "waiting", m), (a, "attached", m), (a, "removed", m)], (a, "on_list", m)))
+            lines.append(([(a, "waiting", m - 1), (a, "net", m)], (a, "waiting", m)))
+    return ids, lines
+
+
+def attack(data):
+    """Solve every line with one unknown, again and again; then narrow the rest by intervals.
+    Returns the small cells worked out exactly, and those narrowed to fewer than 5 values."""
+    ids, lines = published_lines(data)
+    known = {k: v for k, v in ids.items() if isinstance(v, int)}
+    worked_out = []
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in lines:
+            unknown = [f for f in [*cells, total] if f not in known]
+            if len(unknown) != 1:
+                continue
+            f = unknown[0]
+            if f == total:
+                known[f] = sum(known[c] for c in cells)
+            else:
+                known[f] = known[total] - sum(known[c] for c in cells if c != f)
+            if ids[f] == sup.PRIMARY:
+                worked_out.append(f)
+            changed = True
+    big = 10 ** 9
+    # Counts are never negative; a net change may be.
+    bounds = {f: ((1, 9) if v == sup.PRIMARY else (-big if f[1] == "net" else 0, big))
+              for f, v in ids.items() if f not in known}
+
+    def b(f):
+        return (known[f], known[f]) if f in known else bounds[f]
+
+    for _ in range(30):
+        narrowed = False
+        for cells, total in lines:
+            lo_sum, hi_sum = sum(b(c)[0] for c in cells), sum(b(c)[1] for c in cells)
+            if total in bounds:
+                new = (max(bounds[total][0], lo_sum), min(bounds[total][1], hi_sum))
+                narrowed |= new != bounds[total]
+                bounds[total] = new
+            for c in cells:
+                if c not in bounds:
+                    continue
+                rest_lo, rest_hi = lo_sum - b(c)[0], hi_sum - b(c)[1]
+                new = (max(bounds[c][0], b(total)[0] - rest_hi), min(bounds[c][1], b(total)[1] - rest_lo))
+                narrowed |= new != bounds[c]
+                bounds[c] = new
+        if not narrowed:
+            break
+    pinned = [f for f, (lo, hi) in bounds.items() if ids[f] == sup.PRIMARY and hi - lo + 1 < sup.MIN_POSSIBLE]
+    return worked_out, pinned
+
+
+def test_no_small_cell_can_be_worked_out_across_months_or_from_parents_minus_children(world):
+    data = figures.build(MONTH).data
+    ids, _ = published_lines(data)
+    assert sum(1 for v in ids.values() if v == sup.PRIMARY) > 20
+    assert sum(1 for v in ids.values() if v == sup.SECONDARY) > 0  # secondary suppression was needed
+    worked_out, pinned = attack(data)
+    assert worked_out == [] and pinned == []
+    # The attacker can win: published without secondary suppression, the months give cells away.
+    check_the_attacker_finds_an_unprotected_cell(data)
+
+
+def check_the_attacker_finds_an_unprotected_cell(data):
+    data = {**data, "series": {a: dict(s) for a, s in data["series"].items()}}
+    values, area, children, _ = figures.raw_counts(MONTH)
+    naive = {k: sup.cell(v) for k, v in values.items()}
+    for a, s in data["series"].items():
+        for figure in figures.FIGURES:
+            s[figure] = [naive[(a, figure, m)] for m in range(figures.MONTHS)]
+        s["waiting_start"] = naive[(a, "waiting", -1)]
+        s["net"] = [sup.SECONDARY] * figures.MONTHS
+    worked_out, _ = attack(data)
+    assert worked_out
+
+
+def check_net_change(data):
+    """Net change is shown only where both stocks are (it then tells nothing new)."""
+    for s in data["series"].values():
+        before = [s["waiting_start"], *s["waiting"][:-1]]
+        for w, b, net in zip(s["waiting"], before, s["net"]):
+            if isinstance(w, int) and isinstance(b, int):
+                assert net == w - b
+            else:
+                assert net == sup.SECONDARY
+
+
+# --- building and serving ----------------------------------------------------------------------
+
+
+def test_the_build_is_idempotent_and_the_beat_job_is_scheduled():
+    # An empty registry: quick to build, and its figures are all zeros, all published.
+    from django_celery_beat.models import PeriodicTask
+
+    from attachment.core.models import JobRun
+    from reports.tasks import build_open_figures
+
+    first = figures.build(MONTH)
+    result = build_open_figures.apply(args=[MONTH.isoformat()]).get()
+    assert result["snapshot"] == first.pk and OpenFiguresSnapshot.objects.count() == 1
+    assert JobRun.objects.filter(name="reports.open_figures", outcome="succeeded").exists()
+    task = PeriodicTask.objects.get(task="reports.tasks.build_open_figures")
+    assert task.enabled and task.crontab.day_of_month == "1"
+    assert first.data["series"]["p"]["waiting"] == [0] * figures.MONTHS
+
+
+def test_the_page_and_csv_serve_the_stored_figures_without_login(client, small_world):
+    snapshot = figures.build(MONTH)
+    page = client.get(reverse("figures:index"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2026-10" in html and snapshot.built_at.strftime("%Y-%m-%d") in html
+    kamloops = small_world["communities"][0]
+    community = client.get(reverse("figures:index"), {"area": f"c:{kamloops.pk}"}).content.decode()
+    assert "Kamloops" in community
+    assert client.get(reverse("figures:index"), {"area": "c:999999"}).status_code == 404
+    csv_text = client.get(reverse("figures:csv")).content.decode()
+    row = [line for line in csv_text.splitlines() if line.startswith("community,Kamloops,") and ",2026-10,new," in line]
+    assert row and row[0].rsplit(",", 1)[1] == str(snapshot.data["series"][f"c:{kamloops.pk}"]["new"][-1])
+    # Served as stored: a change in the registries shows only after the next build.
+    OpenFiguresSnapshot.objects.filter(pk=snapshot.pk).update(data={**snapshot.data, "month": "1999-01"})
+    assert "1999-01" in client.get(reverse("figures:index")).content.decode()
