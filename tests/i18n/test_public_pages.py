@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 LANGUAGES = sorted(FOLDERS)
 DOB = datetime.date(1980, 5, 17)  # the factories' date of birth
 # Words that are the same in every language on these pages.
-SAME_EVERYWHERE = {"Attach", "PHN", "BC", "ASL", "English", "Français", "Freedom", "of", "Information", "and",
+SAME_EVERYWHERE = {"Attach", "PHN", "BC", "ASL", "CSV", "English", "Français", "Freedom", "of", "Information", "and",
                    "Protection", "Privacy", "Act", "Kamloops", "Thompson", "Dr", "Family", "Practice", "example",
                    "com", "org", "name", "V2C", "A1", "1A1", "Health", "Connect"}
 
@@ -216,3 +216,84 @@ def test_staff_pages_stay_english_whatever_the_browser_asks(client, coordinator)
     assert 'class="languages"' not in page.content.decode()
     login_page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="fr")
     assert login_page["Content-Language"] == "en-ca"
+
+
+# --- the household's self-service and the open figures (merged from h-selfservice) ---------
+
+
+@pytest.fixture
+def proved(settings, django_capture_on_commit_callbacks):
+    """A client proved for its household's self-service in `code`'s language (the code
+    sent by email, read back from the outbox)."""
+    from attachment.celery import app as celery_app
+    from patients import otp
+
+    settings.ATTACH_OTP_SEND_RATE = "1000/h"
+    settings.ATTACH_LOOKUP_RATE = "1000/15m"
+    settings.ATTACH_SMS_BACKEND = "locmem"
+    celery_app.conf.task_always_eager = True
+
+    def prove(client, code, registration):
+        in_language(client, code)
+        with django_capture_on_commit_callbacks(execute=True):
+            started = client.post(reverse("patients:self_start"), {"reference_code": registration.reference_code,
+                                                                    "date_of_birth": str(DOB)})
+        assert started.status_code == 302
+        texts = [m.body for m in mail.outbox] + [m["body"] for m in otp.outbox]
+        return started, re.findall(r"\b(\d{6})\b", texts[-1])[-1]
+
+    yield prove
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_self_service_pages_in_each_state(client, code, proved, coordinator):
+    registration = household(2, registered_at=timezone.now() - datetime.timedelta(days=40), email="hh@example.org")
+    Registration.objects.filter(pk=registration.pk).update(language=code)
+    # Someone on staff looked: the access log shows the role and organisation, translated.
+    login_client = client.__class__()
+    from tests.conftest import login
+
+    login(login_client, coordinator).get(reverse("patients:registration", args=[registration.pk]))
+    people = [f"{m.first_name} {m.last_name}" for m in registration.members.all()]
+    from registries.models import Division
+
+    divisions = Division.objects.values_list("name", flat=True)  # organisations' names, in the access log
+    names = (*people, *divisions, registration.reference_code, "hh", "Kamloops")
+    in_language(client, code)
+    assert_all_translated(client.get(reverse("patients:self_start")), code)
+    assert_all_translated(client.post(reverse("patients:self_start"), {"reference_code": ""}), code)
+    started, one_time = proved(client, code, registration)
+    email = mail.outbox[-1]
+    assert english_left(f"{email.subject}\n{email.body}", code, {"Kamloops"}) == []
+    code_page = client.get(started.url)
+    assert_all_translated(code_page, code)
+    assert_all_translated(client.post(reverse("patients:self_code"), {"code": "000000"}), code)
+    assert client.post(reverse("patients:self_code"), {"code": one_time}).status_code == 302
+    page = client.get(reverse("patients:self_household"))
+    assert_all_translated(page, code, *names, registration.phone, coordinator.username)
+    for name in ("patients:self_contact", "patients:self_needs", "patients:self_member_add", "patients:self_leave"):
+        assert_all_translated(client.get(reverse(name)), code, *names, registration.phone, registration.address)
+    # A refused change and a saved one.
+    assert_all_translated(client.post(reverse("patients:self_contact"), {"phone": "12", "email": ""}), code,
+                          *names, registration.address)
+    assert_all_translated(client.post(reverse("patients:self_leave"), {}), code, *names)
+    saved = client.post(reverse("patients:self_needs"), {"factors": ["pregnancy"]}, follow=True)
+    assert_all_translated(saved, code, *names, registration.phone, coordinator.username)
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_open_figures_in_each_language(client, code):
+    from registries.models import PCN, Division, HealthAuthority
+    from reports import figures
+
+    in_language(client, code)
+    areas = ["British Columbia", *HealthAuthority.objects.values_list("name", flat=True), *Division.objects.values_list("name", flat=True),
+             *PCN.objects.values_list("name", flat=True)]
+    assert_all_translated(client.get(reverse("figures:index")), code, *areas)
+    for _ in range(12):
+        household(1)
+    figures.build(timezone.localdate().replace(day=1))
+    assert_all_translated(client.get(reverse("figures:index")), code, *areas)
+    division = Division.objects.get(name__contains="Thompson")
+    assert_all_translated(client.get(reverse("figures:index"), {"area": f"d:{division.pk}"}), code, *areas)
