@@ -5,7 +5,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import POSTAL_CODE, QUESTION_CHOICES, MemberForm, StatusLookupForm, phone_digits, translated
+from patients.forms import (
+    POSTAL_CODE,
+    QUESTION_CHOICES,
+    MemberForm,
+    StatusLookupForm,
+    phone_digits,
+    translated,
+)
 from patients.selfservice import LEAVE_REASONS
 
 ProveForm = StatusLookupForm
