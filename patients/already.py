@@ -1,5 +1,6 @@
 """The "already registered" path: a household that lost its reference code gets it again,
-sent to the email address on file, never shown on the page.
+sent to the email address on file (or, without one, by text message to the phone on file,
+through patients.otp's SMS backend), never shown on the page.
 
 The public registration form never tells whether a PHN is on the waitlist (a known PHN
 makes a registration held for a coordinator, patients.identity), and neither does this:
@@ -34,7 +35,7 @@ def registration_to_remind(phn: str, date_of_birth: datetime.date) -> Registrati
     person = (
         Patient.objects.filter(phn=normalize_phn(phn), date_of_birth=date_of_birth,
                                registration__status__in=Registration.OPEN_STATUSES)
-        .select_related("registration").only("registration__id", "registration__email",
+        .select_related("registration").only("registration__id", "registration__email", "registration__phone",
                                              "registration__reference_code", "registration__language")
         .first()
     )
@@ -42,29 +43,39 @@ def registration_to_remind(phn: str, date_of_birth: datetime.date) -> Registrati
 
 
 def request_reference_code(phn: str, date_of_birth: datetime.date, *, actor=None) -> None:
-    """Queue the email of the reference code when the details match a registration with an
-    email address; otherwise nothing. Returns nothing: the caller must not know which."""
+    """Queue the reference code's email (or text message) when the details match a
+    registration with an email address or a phone; otherwise nothing. Returns nothing: the
+    caller must not know which."""
     from patients import tasks  # here, not at the top: tasks imports this module
 
 
     registration = registration_to_remind(phn, date_of_birth)
-    if registration is None or not registration.email:
+    if registration is None or not (registration.email or registration.phone):
         return
     audit.record(user=None, action="view", obj=registration, actor=actor,
-                 summary="Reference code asked for again: sent to the email on file")
+                 summary="Reference code asked for again: sent to the "
+                         + ("email" if registration.email else "phone") + " on file")
     # Queued, not sent here: the answer must not wait for (or be timed by) the mail server.
     # With Redis down the rate limits have already answered 503, for everyone alike.
     unavailable.enqueue_on_commit(tasks.send_reference_code, registration.pk, on_failure=lambda: None)
 
 
 def send_reference_code(registration_id: int) -> bool:
-    """Email the household its reference code, in its language."""
+    """Send the household its reference code, in its language: by email, else by text."""
+    from patients import otp
+
     registration = Registration.objects.filter(pk=registration_id).first()
-    if registration is None or not registration.email:
+    if registration is None or not (registration.email or registration.phone):
         return False
-    context = {"registration": registration, "status_url": absolute_url(reverse("patients:status"))}
+    status_url = absolute_url(reverse("patients:status"))
+    context = {"registration": registration, "status_url": status_url}
     with i18n.for_registration(registration):
-        subject = gettext("Health Connect Registry: your reference code")
-        body = render_to_string("patients/email/reference_code.txt", context)
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=[registration.email])
+        if registration.email:
+            subject = gettext("Health Connect Registry: your reference code")
+            body = render_to_string("patients/email/reference_code.txt", context)
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[registration.email])
+        else:
+            otp.send_sms(registration.phone, gettext(
+                "Health Connect Registry: your reference code is %(code)s. Check your status at %(url)s"
+            ) % {"code": registration.reference_code, "url": status_url})
     return True

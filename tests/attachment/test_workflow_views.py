@@ -301,7 +301,8 @@ def test_booking_a_meet_and_greet_tells_the_household(
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == [sent_offer.registration.email]
-    assert f"{when:%A %B %-d, %Y at %-I:%M %p}" in mail.body and sent_offer.clinic.name in mail.body
+    # The day and time as the household's language writes them (here English, en-CA's formats).
+    assert f"{when:%A} {when.day} {when:%b} {when.year} at" in mail.body and sent_offer.clinic.name in mail.body
     sent_offer.refresh_from_db()
     assert sent_offer.meet_and_greet_notified_at is not None
 

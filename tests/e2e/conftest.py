@@ -49,6 +49,14 @@ def login_in_browser(page, live_server, username, password="correct-horse-batter
     page.wait_for_load_state()
 
 
+def fill_date(page, day_box: str, date) -> None:
+    """A date of birth in its three boxes (patients.dates): the day box's selector; the
+    month and year boxes are its id with _month and _year."""
+    page.fill(day_box, str(date.day))
+    page.fill(f"{day_box}_month", str(date.month))
+    page.fill(f"{day_box}_year", str(date.year))
+
+
 # axe-core from the npm registry, vendored (tests/e2e/vendor/README.md): no CDN, no copy
 # bundled inside another package. Its checksum is checked before it is used.
 AXE_VERSION = "4.14.1"

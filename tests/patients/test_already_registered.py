@@ -66,15 +66,22 @@ def test_a_match_sends_the_code_to_the_email_on_file_and_the_page_says_the_same_
     assert AuditEvent.objects.filter(object_id=str(registration.pk), summary__contains="asked for again").count() == 1
 
 
-def test_a_closed_registration_or_one_without_email_gets_nothing(client, django_capture_on_commit_callbacks,
-                                                                 settings):
+def test_without_an_email_the_code_goes_by_text_and_a_closed_registration_gets_nothing(
+        client, django_capture_on_commit_callbacks, settings):
+    from patients import otp
+
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.ATTACH_SMS_BACKEND = "locmem"
+    otp.outbox.clear()
     closed = waiting_household(1, email="gone@example.org", status="withdrawn")
-    silent = waiting_household(1, email="")
+    by_phone = waiting_household(1, email="", phone="250-555-0147", language="zh-hant")
+    unreachable = waiting_household(1, email="", phone="")
     with django_capture_on_commit_callbacks(execute=True):
-        ask(client, closed.members.get().phn)
-        ask(client, silent.members.get().phn)
+        for registration in (closed, by_phone, unreachable):
+            ask(client, registration.members.get().phn)
     assert mail.outbox == []
+    assert [m["to"] for m in otp.outbox] == ["250-555-0147"]
+    assert by_phone.reference_code in otp.outbox[0]["body"] and "參考編號" in otp.outbox[0]["body"]
 
 
 def test_the_path_is_rate_limited_per_address_and_per_phn(client, settings):
