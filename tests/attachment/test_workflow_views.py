@@ -308,7 +308,9 @@ def test_booking_a_meet_and_greet_tells_the_household(
 
     login(client, coordinator)
     page = client.get(reverse("workflow:offer", args=[sent_offer.pk])).content.decode()
-    assert "Meet-and-greet message for the household" in page and f"{when:%-I:%M %p}" in page
+    from django.utils.formats import time_format
+
+    assert "Meet-and-greet message for the household" in page and time_format(when, "TIME_FORMAT") in page
     assert f"This was emailed to {sent_offer.registration.email}" in page
 
 

@@ -19,13 +19,14 @@ from django.utils import timezone, translation
 
 from attachment.workflow import services as workflow
 from patients import services as patient_services
-from patients.models import Registration
+from patients.models import Registration, new_reference_code
 from providers.capacity import declare_capacity
 from registries.models import Community
 from tests.attachment.conftest import offer_for
-from tests.factories import household, next_phn
+from tests.factories import household
 from tests.i18n.test_catalogues import FOLDERS, catalogue, entries
 from tests.patients.helpers import registration_post
+from tests.patients.test_already_registered import random_phn
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = sorted(FOLDERS)
@@ -114,7 +115,7 @@ def test_status_in_each_state(client, code):
     assert_all_translated(client.get(reverse("patients:status")), code)
     missing = client.post(reverse("patients:status"), {"reference_code": "", "date_of_birth_day": "3"})
     assert_all_translated(missing, code)
-    wrong = client.post(reverse("patients:status"), {"reference_code": "ACDEFGHJ", "date_of_birth": "1999-01-01"})
+    wrong = client.post(reverse("patients:status"), {"reference_code": new_reference_code(), "date_of_birth": "1999-01-01"})
     assert_all_translated(wrong, code)
     right = client.post(reverse("patients:status"), {"reference_code": registration.reference_code,
                                                      "date_of_birth": str(DOB)})
@@ -128,7 +129,7 @@ def test_status_in_each_state(client, code):
 def test_already_registered_and_the_error_pages(client, code):
     in_language(client, code)
     assert_all_translated(client.get(reverse("patients:already_registered")), code)
-    sent = client.post(reverse("patients:already_registered"), {"phn": next_phn(), "date_of_birth": "1980-01-01"})
+    sent = client.post(reverse("patients:already_registered"), {"phn": random_phn(), "date_of_birth": "1980-01-01"})
     assert b"resend-answer" in sent.content
     assert_all_translated(sent, code)
     assert_all_translated(client.get("/register/no-such-page/"), code)
@@ -144,7 +145,7 @@ def test_the_offer_pages(client, code, coordinator, moa, provider, clinic, kamlo
     in_language(client, code)
     names = (provider, clinic.name, clinic.address, registration.reference_code)
     assert_all_translated(client.get(url), code, *names)
-    assert_all_translated(client.post(url, {"reference_code": "ACDEFGHJ", "date_of_birth": str(DOB)}), code, *names)
+    assert_all_translated(client.post(url, {"reference_code": new_reference_code(), "date_of_birth": str(DOB)}), code, *names)
     assert client.post(url, {"reference_code": registration.reference_code, "date_of_birth": str(DOB)}).status_code == 302
     assert_all_translated(client.get(url), code, *names)
     refused = client.post(url, {"answer": "no", "reason": ""})

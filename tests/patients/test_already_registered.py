@@ -44,13 +44,22 @@ def waiting_household(size=1, **fields):
     return registration
 
 
+@pytest.fixture
+def eager():
+    """The code is sent by a Celery task; here it runs in this process, on commit."""
+    from attachment.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
 def ask(client, phn, dob=DOB):
     return client.post(reverse("patients:already_registered"), {"phn": phn, "date_of_birth": str(dob)})
 
 
 def test_a_match_sends_the_code_to_the_email_on_file_and_the_page_says_the_same_as_for_nobody(
-        client, django_capture_on_commit_callbacks, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+        client, django_capture_on_commit_callbacks, eager):
     registration = waiting_household(2, email="household@example.org", language="fr")
     member = registration.members.first()
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,10 +76,9 @@ def test_a_match_sends_the_code_to_the_email_on_file_and_the_page_says_the_same_
 
 
 def test_without_an_email_the_code_goes_by_text_and_a_closed_registration_gets_nothing(
-        client, django_capture_on_commit_callbacks, settings):
+        client, django_capture_on_commit_callbacks, settings, eager):
     from patients import otp
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.ATTACH_SMS_BACKEND = "locmem"
     otp.outbox.clear()
     closed = waiting_household(1, email="gone@example.org", status="withdrawn")
@@ -112,7 +120,6 @@ def test_a_bad_phn_is_a_field_message_and_not_a_try(client, settings):
 def test_the_already_registered_page_takes_the_same_time_either_way(client, settings):
     settings.ATTACH_LOOKUP_MIN_SECONDS = 0.02
     settings.ATTACH_LOOKUP_RATE = "100000/15m"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     known = waiting_household(1, email="household@example.org").members.get().phn
     strangers = iter([random_phn() for _ in range(1000)])
     # Queueing is on commit: with no transaction it runs at once, inside the timed request
