@@ -11,7 +11,10 @@ Per area and month (the 12 months to the month described, and the month before t
 - on_list, not published: people on the list at some time in the month (waiting at the start
   + new + returned), the figure the month's two sides add up to;
 - attached: people attached to a provider; removed: people who left otherwise, by reason;
-- net change: waiting at the end minus waiting at the start.
+- net change: waiting at the end minus waiting at the start;
+- over the 12 months: each flow's total. A community publishes its flows over the 12
+  months only (its monthly flows are mostly under 10, and with its monthly stocks
+  published they would pull nearly everything into suppression); larger areas both.
 And for the month described, by priority group: time on the list (median and 90th
 percentile, days) of the people waiting at its end, and of the people attached in the 12
 months to its end.
@@ -60,6 +63,8 @@ REASONS = [
 FLOWS = ["new", "returned", "attached", *[f"removed_{key}" for key, _ in REASONS]]
 # Published; "on_list" (waiting at the start + new + returned) only ties the month's lines together.
 FIGURES = ["waiting", "new", "returned", "attached", "removed", *[f"removed_{k}" for k, _ in REASONS]]
+FLOW_FIGURES = FIGURES[1:]
+YEAR = MONTHS  # the index of a flow's total over the 12 months
 GROUPS = [("all", "Everyone"), *[(key, label) for key, label, _ in PRIORITY_GROUPS]]
 
 T_REG = Registration._meta.db_table
@@ -223,7 +228,24 @@ def raw_counts(month: datetime.date):
                 for m in range(MONTHS):
                     values[(a, figure, m)] = sum(values[(c, figure, m)] for c in children.get(a, []))
             values[(a, "waiting", -1)] = sum(values[(c, "waiting", -1)] for c in children.get(a, []))
+    for a in area:
+        for figure in [*FLOW_FIGURES, "on_list"]:
+            values[(a, figure, YEAR)] = sum(values[(a, figure, m)] for m in range(MONTHS))
+        # The year's two sides: waiting at its start + joined = waiting at its end + left.
+        values[(a, "on_list", YEAR)] = (values[(a, "waiting", -1)] + values[(a, "new", YEAR)]
+                                        + values[(a, "returned", YEAR)])
     return values, area, children, p
+
+
+def hidden_figures(values, area):
+    """Figures never published: the months' "on the list" and a community's monthly flows.
+
+    A community's flows are small most months, and each month's stock and flows add up
+    (last month's waiting + new + back = this month's waiting + attached + removed), so
+    publishing both monthly would withhold nearly everything; communities publish their
+    stock monthly and their flows over the 12 months, every larger area both monthly."""
+    return {k for k in values if k[1] == "on_list"
+            or (area[k[0]]["level"] == "community" and k[1] in FLOW_FIGURES and k[2] < YEAR)}
 
 
 def _start_of_window(leaf, cid):
@@ -240,34 +262,42 @@ def lines_of(area, children, values):
     lines = []
     for parent, kids in children.items():
         for figure in [*FIGURES, "on_list"]:
-            for m in range(MONTHS):
+            for m in range(MONTHS + (0 if figure == "waiting" else 1)):
                 lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
         lines.append(([(k, "waiting", -1) for k in kids], (parent, "waiting", -1)))
     for a in area:
         if not any(values[(a, "on_list", m)] for m in range(MONTHS)):
             continue
-        for m in range(MONTHS):
+        for m in range(MONTHS + 1):
             lines.append(([(a, f"removed_{k}", m) for k, _ in REASONS], (a, "removed", m)))
+        for m in range(MONTHS):
             lines.append(([(a, "waiting", m - 1), (a, "new", m), (a, "returned", m)], (a, "on_list", m)))
             lines.append(([(a, "waiting", m), (a, "attached", m), (a, "removed", m)], (a, "on_list", m)))
+        lines.append(([(a, "waiting", -1), (a, "new", YEAR), (a, "returned", YEAR)], (a, "on_list", YEAR)))
+        lines.append(([(a, "waiting", MONTHS - 1), (a, "attached", YEAR), (a, "removed", YEAR)], (a, "on_list", YEAR)))
+        for figure in FLOW_FIGURES:
+            lines.append(([(a, figure, m) for m in range(MONTHS)], (a, figure, YEAR)))
     return lines
 
 
 def compute(month: datetime.date) -> dict:
     """The published figures of `month` (a first of the month): suppressed, ready to store."""
     values, area, children, p = raw_counts(month)
-    hidden = {k for k in values if k[1] == "on_list"}
+    hidden = hidden_figures(values, area)
     # A month's flows are withheld before its stocks: a stock sits in two months' equations.
     cost = {k: 1 for k in values if k[1] == "waiting"}
     shown = sup.protect_figures(values, lines_of(area, children, values), hidden=hidden, cost=cost)
     months = [add_months(p["start"], m).isoformat()[:7] for m in range(MONTHS)]
     series = {}
     for a in area:
-        s = {figure: [shown[(a, figure, m)] for m in range(MONTHS)] for figure in FIGURES}
+        # None: not published at this level (a community's monthly flows).
+        s = {figure: [None if (a, figure, m) in hidden else shown[(a, figure, m)] for m in range(MONTHS)]
+             for figure in FIGURES}
         s["waiting_start"] = shown[(a, "waiting", -1)]
         before = [shown[(a, "waiting", m - 1)] for m in range(MONTHS)]
-        s["net"] = [w - b if isinstance(w, int) and isinstance(b, int) else sup.SECONDARY
-                    for w, b in zip(s["waiting"], before)]
+        s["net"] = [_difference(w, b) for w, b in zip(s["waiting"], before)]
+        s["year"] = {figure: shown[(a, figure, YEAR)] for figure in FLOW_FIGURES}
+        s["year"]["net"] = _difference(s["waiting"][-1], s["waiting_start"])
         series[a] = s
     waits = defaultdict(lambda: defaultdict(dict))
     for kind, no_ha, no_div, no_com, no_grp, ha, div, com, grp, n, median, p90 in _waits(p):
@@ -287,6 +317,11 @@ def compute(month: datetime.date) -> dict:
         "areas": area, "children": children, "series": series,
         "waits": {a: dict(g) for a, g in waits.items()},
     }
+
+
+def _difference(end, start):
+    """A net change, published only where both stocks are (it then tells nothing new)."""
+    return end - start if isinstance(end, int) and isinstance(start, int) else sup.SECONDARY
 
 
 def build(month: datetime.date | None = None) -> OpenFiguresSnapshot:

@@ -75,7 +75,9 @@ def index(request):
     months = data["months"]
     keys = ["waiting", "new", "returned", "attached", "removed", "net"]
     month_rows = [[month, *[series[k][i] for k in keys]] for i, month in enumerate(months)]
-    reasons = [[_(label), *series[f"removed_{key}"]] for key, label in figures.REASONS]
+    year = series["year"]
+    year_row = [_("The 12 months"), series["waiting"][-1], *[year[k] for k in keys[1:]]]
+    reasons = [[_(label), *series[f"removed_{key}"], year[f"removed_{key}"]] for key, label in figures.REASONS]
     last = len(months) - 1
     children = [
         {"id": c, "name": data["areas"][c]["name"], "values": [data["series"][c][k][last] for k in keys]}
@@ -104,7 +106,7 @@ def index(request):
     return render(request, "reports/figures.html", {
         "snapshot": snapshot, "data": data, "area": area, "info": info, "trail": trail,
         "level": level_names[info["level"]], "columns": [labels[k] for k in keys], "month_rows": month_rows,
-        "reasons": reasons, "children": children, "child_level": level_names.get(
+        "year_row": year_row, "reasons": reasons, "children": children, "child_level": level_names.get(
             data["areas"][children[0]["id"]]["level"]) if children else None,
         "wait_rows": wait_rows, "flows_chart": chart, "waiting_chart": waiting_chart, "choices": choices,
     })
@@ -122,14 +124,18 @@ def csv_download(request):
     out = csv.writer(response)
     out.writerow(["# Health Connect Registry open figures", f"month described: {data['month']}",
                   f"built: {snapshot.built_at.isoformat(timespec='seconds')}",
-                  "people; <10 = 1 to 9; x = withheld so that a small figure cannot be worked out"])
+                  "people; <10 = 1 to 9; x = withheld so that a small figure cannot be worked out; "
+                  "empty = not published at this level (a community's monthly flows: see its 12 months)"])
     out.writerow(["level", "area", "parent", "month", "figure", "value"])
     keys = [*figures.FIGURES, "net"]
     for a, info in data["areas"].items():
         parent = data["areas"][info["parent"]]["name"] if info["parent"] else ""
         for i, month in enumerate(data["months"]):
             for k in keys:
-                out.writerow([info["level"], info["name"], parent, month, k, data["series"][a][k][i]])
+                value = data["series"][a][k][i]
+                out.writerow([info["level"], info["name"], parent, month, k, "" if value is None else value])
+        for k, value in data["series"][a]["year"].items():
+            out.writerow([info["level"], info["name"], parent, f"12 months to {data['month']}", k, value])
     out.writerow([])
     out.writerow(["level", "area", "priority group", "who", "median days", "90th percentile days"])
     for a, groups in data["waits"].items():

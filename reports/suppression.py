@@ -181,7 +181,7 @@ def protect_figures(values: dict, lines: list, *, hidden=frozenset(), cost=None)
             by_figure.setdefault(fid, []).append(n)
     while True:
         _line_pass(values, lines, kinds, hidden, cost)
-        weak = [fid for fid in _audit(values, lines, kinds) if fid not in hidden]
+        weak = [fid for fid in _audit(values, lines, kinds, hidden) if fid not in hidden]
         if not weak:
             break
         if not _strengthen(values, lines, kinds, weak, by_figure, hidden, cost):
@@ -255,11 +255,13 @@ def _size(intervals):
     return sum(hi - lo + 1 for lo, hi in intervals)
 
 
-def _audit(values, lines, kinds):
+def _audit(values, lines, kinds, hidden=frozenset()):
     """Figures an attacker can narrow too far, by propagating every line's bounds."""
     domain = {}
     for fid, kind in kinds.items():
-        if kind == PRIMARY:
+        if fid in hidden:
+            domain[fid] = [(0, BIG)]  # never published: the attacker knows only it is a count
+        elif kind == PRIMARY:
             domain[fid] = [(1, THRESHOLD - 1)]
         elif kind == SECONDARY:
             domain[fid] = [(0, 0), (THRESHOLD, BIG)]

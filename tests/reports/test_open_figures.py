@@ -143,28 +143,36 @@ def test_the_figures_agree_with_counts_computed_independently(world):
 def check_counts(world, data):
     assert data["month"] == "2026-10" and data["months"][0] == "2025-11" and len(data["months"]) == 12
     want = expected(world)
+    flows = ["new", "returned", "attached", *[f"removed_{k}" for k, _ in figures.REASONS]]
     compared = suppressed = 0
+
+    def compare(shown, count, where):
+        nonlocal compared, suppressed
+        if isinstance(shown, int):
+            assert shown == count, where
+            compared += 1
+        else:
+            assert shown in (sup.PRIMARY, sup.SECONDARY), where
+            if shown == sup.PRIMARY:
+                assert 1 <= count <= 9, where
+            suppressed += 1
+
     for community in world["communities"]:
         series = data["series"][f"c:{community.pk}"]
         for m in range(figures.MONTHS):
-            for figure in ["waiting", "new", "returned", "attached",
-                           *[f"removed_{k}" for k, _ in figures.REASONS]]:
-                shown = series[figure][m]
-                if isinstance(shown, int):
-                    assert shown == want[(community.pk, figure, m)], (community.name, figure, m)
-                    compared += 1
-                else:
-                    assert shown in (sup.PRIMARY, sup.SECONDARY)
-                    if shown == sup.PRIMARY:
-                        assert 1 <= want[(community.pk, figure, m)] <= 9
-                    suppressed += 1
-    assert compared > 100 and suppressed > 20  # the data exercises both
-    # The province adds up the same people.
+            compare(series["waiting"][m], want[(community.pk, "waiting", m)], (community.name, "waiting", m))
+            # A community's flows are published over the 12 months only.
+            assert all(series[figure][m] is None for figure in flows)
+        for figure in flows:
+            compare(series["year"][figure], sum(want[(community.pk, figure, m)] for m in range(figures.MONTHS)),
+                    (community.name, figure, "year"))
+    # The province (the four communities' people) month by month, every figure.
     province = data["series"]["p"]
-    for m in range(figures.MONTHS):
-        total = sum(want[(c.pk, "new", m)] for c in world["communities"])
-        if isinstance(province["new"][m], int):
-            assert province["new"][m] == total
+    for figure in ["waiting", *flows]:
+        for m in range(figures.MONTHS):
+            compare(province[figure][m], sum(want[(c.pk, figure, m)] for c in world["communities"]),
+                    ("province", figure, m))
+    assert compared > 60 and suppressed > 5  # the data exercises both
 
 
 def check_waits(world, data):
@@ -211,13 +219,23 @@ def published_lines(data):
             for m, v in enumerate(s[figure]):
                 ids[(a, figure, m)] = v
         ids[(a, "waiting", -1)] = s["waiting_start"]
-        for m in range(figures.MONTHS):
-            ids[(a, "on_list", m)] = "not published"  # what the month's two sides add up to
+        for figure, v in s["year"].items():
+            ids[(a, figure, figures.YEAR)] = v
+        for m in range(figures.MONTHS + 1):
+            ids[(a, "on_list", m)] = "not published"  # what the month's (the year's) two sides add up to
+    year = figures.YEAR
     for parent, kids in data["children"].items():
         for figure in figures.FIGURES:
-            for m in range(figures.MONTHS):
+            for m in range(figures.MONTHS + (0 if figure == "waiting" else 1)):
                 lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
     for a in data["series"]:
+        lines.append(([(a, f"removed_{k}", year) for k, _ in figures.REASONS], (a, "removed", year)))
+        lines.append(([(a, "waiting", -1), (a, "new", year), (a, "returned", year)], (a, "on_list", year)))
+        lines.append(([(a, "waiting", figures.MONTHS - 1), (a, "attached", year), (a, "removed", year)],
+                      (a, "on_list", year)))
+        lines.append(([(a, "waiting", -1), (a, "net", year)], (a, "waiting", figures.MONTHS - 1)))
+        for figure in figures.FLOW_FIGURES:
+            lines.append(([(a, figure, m) for m in range(figures.MONTHS)], (a, figure, year)))
         for m in range(figures.MONTHS):
             lines.append(([(a, f"removed_{k}", m) for k, _ in figures.REASONS], (a, "removed", m)))
             # Last month's stock and this month's flows: the subtraction of months.
@@ -297,6 +315,7 @@ def check_the_attacker_finds_an_unprotected_cell(data):
             s[figure] = [naive[(a, figure, m)] for m in range(figures.MONTHS)]
         s["waiting_start"] = naive[(a, "waiting", -1)]
         s["net"] = [sup.SECONDARY] * figures.MONTHS
+        s["year"] = {**{f: naive[(a, f, figures.YEAR)] for f in figures.FLOW_FIGURES}, "net": sup.SECONDARY}
     worked_out, _ = attack(data)
     assert worked_out
 
@@ -342,8 +361,14 @@ def test_the_page_and_csv_serve_the_stored_figures_without_login(client, small_w
     assert "Kamloops" in community
     assert client.get(reverse("figures:index"), {"area": "c:999999"}).status_code == 404
     csv_text = client.get(reverse("figures:csv")).content.decode()
-    row = [line for line in csv_text.splitlines() if line.startswith("community,Kamloops,") and ",2026-10,new," in line]
-    assert row and row[0].rsplit(",", 1)[1] == str(snapshot.data["series"][f"c:{kamloops.pk}"]["new"][-1])
+    rows = [line for line in csv_text.splitlines() if line.startswith("community,Kamloops,")]
+    series = snapshot.data["series"][f"c:{kamloops.pk}"]
+    waiting = [r for r in rows if ",2026-10,waiting," in r]
+    assert waiting and waiting[0].rsplit(",", 1)[1] == str(series["waiting"][-1])
+    monthly_new = [r for r in rows if ",2026-10,new," in r]
+    assert monthly_new and monthly_new[0].endswith(",new,")  # a community's monthly flows: not published
+    year_new = [r for r in rows if ",12 months to 2026-10,new," in r]
+    assert year_new and year_new[0].rsplit(",", 1)[1] == str(series["year"]["new"])
     # Served as stored: a change in the registries shows only after the next build.
     OpenFiguresSnapshot.objects.filter(pk=snapshot.pk).update(data={**snapshot.data, "month": "1999-01"})
     assert "1999-01" in client.get(reverse("figures:index")).content.decode()

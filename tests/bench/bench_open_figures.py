@@ -1,0 +1,85 @@
+"""Benchmark of the open monthly figures: the monthly build at provincial scale, and /figures/.
+
+Run:  DATABASE_URL=postgresql://USER@HOST:PORT/ PYTHONPATH=. .venv/bin/python tests/bench/bench_open_figures.py
+Not collected by pytest. Makes its own database (tests/bench/benchdb.py:
+`attach_bench_open_figures`, migrated, dropped at the end), fills it with
+`manage.py seed_demo --patients 200000`, then times the build of the month just ended
+(SQL and suppression apart) beside the yardstick of the same run, the nightly snapshot
+build of every division, and the median of the public page (20 runs).
+Targets: the monthly build < 600 s (a beat job once a month), the page median < 300 ms.
+Exits non-zero when a target is missed.
+"""
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench import benchdb  # noqa: E402
+
+benchdb.own_database("open_figures")
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from patients.models import Registration, RegistrationStatusChange  # noqa: E402
+from reports import figures, services  # noqa: E402
+from reports import suppression as sup  # noqa: E402
+
+HOUSEHOLDS = 200_000
+BUILD_TARGET, PAGE_TARGET = 600.0, 0.300
+RUNS = 20
+
+
+def main():
+    started = time.monotonic()
+    call_command("seed_demo", patients=HOUSEHOLDS, providers=500, panel_entries=50_000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"seeded in {time.monotonic() - started:.0f} s: {Registration.objects.count():,} registrations, "
+          f"{RegistrationStatusChange.objects.count():,} status changes")
+
+    started = time.monotonic()
+    services.build_snapshots(None)
+    yardstick = time.monotonic() - started
+    print(f"yardstick: the nightly snapshot build of every division: {yardstick:.1f} s")
+
+    month = figures.last_complete_month()
+    started = time.monotonic()
+    values, area, children, _ = figures.raw_counts(month)
+    sql_seconds = time.monotonic() - started
+    small = sum(1 for v in values.values() if sup.is_small(v))
+    started = time.monotonic()
+    snapshot = figures.build(month)
+    build = time.monotonic() - started
+    shown = [v for s in snapshot.data["series"].values() for f in figures.FIGURES for v in s[f]]
+    print(f"open figures of {month:%Y-%m}: counts (SQL) {sql_seconds:.1f} s; whole build {build:.1f} s "
+          f"({len(values):,} figures, {small:,} from 1 to 9; published: "
+          f"{sum(1 for v in shown if v == sup.PRIMARY):,} '<10', {sum(1 for v in shown if v == sup.SECONDARY):,} 'x', "
+          f"{sum(1 for v in shown if isinstance(v, int)):,} numbers, {sum(1 for v in shown if v is None):,} not published "
+          f"(communities' monthly flows)) (target < {BUILD_TARGET:.0f} s)")
+
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["*"], STORAGES=storages):
+        client = Client()
+        client.get("/figures/")
+        times = []
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            assert client.get("/figures/").status_code == 200
+            times.append(time.perf_counter() - t0)
+    page = statistics.median(times)
+    print(f"/figures/ (the province): median {page * 1000:.0f} ms over {RUNS} runs (target < {PAGE_TARGET * 1000:.0f} ms)")
+    missed = [name for name, ok in [("build", build < BUILD_TARGET), ("page", page < PAGE_TARGET)] if not ok]
+    if missed:
+        print(f"MISSED: {', '.join(missed)}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
