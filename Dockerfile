@@ -17,6 +17,9 @@ RUN pip install .
 
 COPY . .
 
+# The public side's message catalogues, compiled (Python alone: the slim image has no msgfmt).
+RUN python scripts/compilemessages.py
+
 # Static files are collected at build time (whitenoise serves them, hashed and
 # compressed); the key is a placeholder because nothing is signed here.
 RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput -v 0

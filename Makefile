@@ -11,14 +11,30 @@ STAMP := $(VENV)/.installed
 SERVICES := $(PY) scripts/services.py exec --
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench lint chromium clean
+.PHONY: install run test bench lint chromium clean axe messages
 
+# Installs the Python packages (when pyproject.toml changed) and compiles the catalogues.
 install: $(STAMP)
+	@$(PY) scripts/compilemessages.py
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
+
+# The public side's message catalogues (locale/*/LC_MESSAGES/django.po) compiled to .mo,
+# which are not committed. scripts/compilemessages.py uses GNU msgfmt where the machine
+# has it (Django's compilemessages) and otherwise compiles with Python alone.
+messages: install
+
+# Re-vendor axe-core for the browser tests from the npm registry (tests/e2e/vendor/README.md).
+AXE_VERSION ?= 4.14.1
+axe:
+	@command -v npm >/dev/null || { echo "make axe needs npm (apt-get install npm)" >&2; exit 2; }
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz) \
+	  && mkdir -p tests/e2e/vendor/axe-core-$(AXE_VERSION) \
+	  && cp $$tmp/package/axe.min.js $$tmp/package/LICENSE tests/e2e/vendor/axe-core-$(AXE_VERSION)/ \
+	  && sha256sum tests/e2e/vendor/axe-core-$(AXE_VERSION)/axe.min.js && rm -rf $$tmp
 
 run: install
 	$(PY) scripts/run.py

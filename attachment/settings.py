@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "attachment.core.i18n.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "attachment.core.context_processors.roles",
+                "django.template.context_processors.i18n",
+                "attachment.core.i18n.public_page",
             ],
         },
     },
@@ -156,6 +159,24 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "en-ca"
 TIME_ZONE = "America/Vancouver"
 USE_I18N = True
+
+# --- languages of the public side (README, "The public side in five languages") ---
+# The public pages and every email to the public speak these; staff pages stay English
+# (attachment/core/i18n.py). Each name is written in its own language, as the switch shows it.
+LANGUAGES = [
+    ("en-ca", "English"),
+    ("fr", "Français"),
+    ("pa", "ਪੰਜਾਬੀ"),
+    ("zh-hant", "繁體中文"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Paths whose pages are the public's, in the visitor's language ("/" is the home page alone).
+ATTACH_PUBLIC_PATHS = ["/register/", "/status/", "/offer/", "/self/", "/figures/", "/i18n/"]
+LANGUAGE_COOKIE_NAME = "attach_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# --- end of languages ---
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -26,5 +26,7 @@ urlpatterns = [
     path("fhir/", include("api.bulk.urls")),
     # FHIR R4 (fhir/): resources, search, $process-message, the EMR handoff and its webhook outbox.
     path("fhir/", include("fhir.urls")),
+    # The public's language switch (Django's set_language; attachment/core/i18n.py).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("figures/", include("reports.public_urls")),  # the open monthly figures, no login
 ]

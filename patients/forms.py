@@ -1,13 +1,16 @@
 """Forms of the Health Connect Registry: every field validated server-side, messages per field."""
 
-import datetime
 import re
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from patients.dates import OLDEST_BIRTH, DateOfBirthField, DatePartsWidget
 from patients.lookup import normalize_code
 from patients.models import ContactNote, IdentityConflict, Registration
 from patients.priority import FACTOR_CHOICES
@@ -20,7 +23,6 @@ from registries.vocab import GENDERS, LANGUAGES, PROVIDER_GENDERS
 AGE_FACTORS = {"age_65_plus", "infant"}
 QUESTION_CHOICES = [(c, label) for c, label in FACTOR_CHOICES if c not in AGE_FACTORS]
 POSTAL_CODE = re.compile(r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$")
-OLDEST_BIRTH = datetime.date(1900, 1, 1)
 
 
 class DateInput(forms.DateInput):
@@ -35,46 +37,67 @@ def phone_digits(value: str) -> str:
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
+def translated(choices):
+    """Vocabulary choices (kept plain in registries/ and priority, marked with gettext_noop)
+    with their labels in the page's language."""
+    return [(code, gettext_lazy(label)) for code, label in choices]
+
+
+# The public form's questions and messages are written for the person filling it in
+# (GOV.UK: "Enter your ...", no "This field is required"), in their language. A field that
+# is not required is marked "(optional)" once, by templates/_field.html, never in its label.
 class HouseholdForm(forms.Form):
     """Contact, address and needs of the household (one per registration)."""
 
+    messages_name_the_field = True  # templates/_error_summary.html shows them as they are
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
     phone = forms.CharField(
-        label="Phone number", required=False, max_length=30,
+        label=_("Phone number"), required=False, max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        help_text="10 digits, for example 250-555-0123.",
+        help_text=_("10 digits, for example 250-555-0123."),
+        error_messages={"max_length": _("Enter a phone number with 10 digits, like 250-555-0123")},
     )
     email = forms.EmailField(
-        label="Email address", required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="We email your reference code and reminders here.",
+        label=_("Email address"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("We email your reference code and reminders here."),
+        error_messages={"invalid": _("Enter an email address in the correct format, like name@example.com")},
     )
     address = forms.CharField(
-        label="Street address", max_length=250, widget=forms.TextInput(attrs={"autocomplete": "street-address"})
+        label=_("Street address"), max_length=250, widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages={"required": _("Enter your street address"),
+                        "max_length": _("Street address must be 250 characters or fewer")},
     )
     postal_code = forms.CharField(
-        label="Postal code", max_length=7, required=False,
+        label=_("Postal code"), max_length=7, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "size": 8}),
+        error_messages={"max_length": _("Enter a postal code like V2C 1A1")},
     )
     community = forms.ModelChoiceField(
-        label="Community you live in", queryset=Community.objects.order_by("name"), empty_label="Choose a community",
+        label=_("Community you live in"), queryset=Community.objects.order_by("name"),
+        empty_label=_("Choose a community"),
+        error_messages={"required": _("Choose the community you live in"),
+                        "invalid_choice": _("Choose the community you live in")},
     )
     languages = forms.MultipleChoiceField(
-        label="Languages you would like care in", choices=LANGUAGES, required=False,
+        label=_("Languages you would like care in"), choices=translated(LANGUAGES), required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose languages from the list")},
     )
     preferred_provider_gender = forms.ChoiceField(
-        label="Preferred gender of your provider (optional)",
-        choices=[("", "No preference")] + PROVIDER_GENDERS, required=False,
+        label=_("Preferred gender of your provider"),
+        choices=[("", _("No preference"))] + translated(PROVIDER_GENDERS), required=False,
+        error_messages={"invalid_choice": _("Choose a preference from the list")},
     )
     factors = forms.MultipleChoiceField(
-        label="Does any of these apply to someone in your household?", choices=QUESTION_CHOICES, required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="People aged 65 or older and children under 2 are counted from the dates of birth.",
+        label=_("Does any of these apply to someone in your household?"), choices=translated(QUESTION_CHOICES),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("People aged 65 or older and children under 2 are counted from the dates of birth."),
+        error_messages={"invalid_choice": _("Choose from the list")},
     )
     consent = forms.BooleanField(
-        label="I agree that the information on this form may be collected and used to connect my household "
-              "with a family doctor or nurse practitioner, and that I may be contacted about it.",
-        error_messages={"required": "You need to agree to the collection of your information to register."},
+        label=_("I agree that the information on this form may be collected and used to connect my household "
+                "with a family doctor or nurse practitioner, and that I may be contacted about it."),
+        error_messages={"required": _("You need to agree to the collection of your information to register")},
     )
 
     def __init__(self, *args, communities=None, **kwargs):
@@ -87,19 +110,19 @@ class HouseholdForm(forms.Form):
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         if phone and len(phone_digits(phone)) != 10:
-            raise ValidationError("Enter a 10-digit phone number, for example 250-555-0123.")
+            raise ValidationError(_("Enter a phone number with 10 digits, like 250-555-0123"))
         return phone
 
     def clean_postal_code(self):
         code = self.cleaned_data["postal_code"].strip().upper()
         if code and not POSTAL_CODE.match(code):
-            raise ValidationError("Enter a postal code like V2C 1A1.")
+            raise ValidationError(_("Enter a postal code like V2C 1A1"))
         return code.replace(" ", "")
 
     def clean(self):
         data = super().clean()
         if not data.get("phone") and not data.get("email") and "phone" not in self.errors and "email" not in self.errors:
-            self.add_error("phone", "Give a phone number or an email address (or both) so we can reach you.")
+            self.add_error("phone", _("Enter a phone number or an email address (or both) so we can reach you"))
         return data
 
 
@@ -109,33 +132,48 @@ class StaffHouseholdForm(HouseholdForm):
               "to connect them with a provider.",
         error_messages={"required": "Confirm the caller's consent before entering the registration."},
     )
+    language = forms.ChoiceField(
+        label="Language for the household's emails", choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE,
+        required=False, help_text="The reference code, reminders and offers are written to the household in this language.",
+    )
+    field_order = ["submission_token", "phone", "email", "language"]
 
 
 class MemberForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    last_name = forms.CharField(label="Last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput, help_text="Year-month-day.")
-    phn = forms.CharField(
-        label="Personal Health Number (PHN)", max_length=14,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text="10 digits starting with 9, on the back of your BC Services Card.",
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Enter the first name"),
+                        "max_length": _("First name must be 100 characters or fewer")},
     )
-    gender = forms.ChoiceField(label="Gender (optional)", choices=[("", "Prefer not to say")] + GENDERS, required=False)
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Enter the last name"),
+                        "max_length": _("Last name must be 100 characters or fewer")},
+    )
+    date_of_birth = DateOfBirthField(label=_("Date of birth"), widget=DatePartsWidget(attrs={"autocomplete": "off"}))
+    phn = forms.CharField(
+        label=_("Personal Health Number (PHN)"), max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("10 digits starting with 9, on the back of your BC Services Card."),
+        error_messages={"required": _("Enter the Personal Health Number"),
+                        "max_length": _("Enter a Personal Health Number with 10 digits")},
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=[("", _("Prefer not to say"))] + translated(GENDERS), required=False,
+        error_messages={"invalid_choice": _("Choose a gender from the list")},
+    )
 
     def clean_phn(self):
         value = self.cleaned_data["phn"]
-        error = phn_error(value)
-        if error:
-            raise ValidationError(error)
-        return normalize_phn(value)
-
-    def clean_date_of_birth(self):
-        born = self.cleaned_data["date_of_birth"]
-        if born > timezone.localdate():
-            raise ValidationError("The date of birth cannot be in the future.")
-        if born < OLDEST_BIRTH:
-            raise ValidationError("Check the year of the date of birth.")
-        return born
+        phn = normalize_phn(value)
+        # The rule is registries.phn's; the words are for the person typing it.
+        if not is_ascii_digits(phn) or len(phn) != 10:
+            raise ValidationError(_("Enter a Personal Health Number with 10 digits"))
+        if phn[0] != "9":
+            raise ValidationError(_("A BC Personal Health Number begins with 9"))
+        if phn_error(phn):
+            raise ValidationError(_("Check the Personal Health Number: the last digit does not match the others"))
+        return phn
 
 
 class BaseMemberFormSet(forms.BaseFormSet):
@@ -150,7 +188,8 @@ class BaseMemberFormSet(forms.BaseFormSet):
             if not phn:
                 continue
             if phn in seen:
-                form.add_error("phn", "This PHN is already entered for another person in the household.")
+                form.add_error("phn", _("This Personal Health Number is already entered for another person "
+                                        "in the household"))
             seen[phn] = form
         if not self.tell_already_registered:
             return  # the public form never says who is on the waitlist (patients.identity holds it)
@@ -209,6 +248,22 @@ class HouseholdEditForm(forms.Form):
 
 class MemberEditForm(MemberForm):
     id = forms.IntegerField(widget=forms.HiddenInput)
+    # A coordinator's correction form keeps the browser's date picker and the registry's words.
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput, help_text="Year-month-day.")
+
+    def clean_phn(self):
+        error = phn_error(self.cleaned_data["phn"])
+        if error:
+            raise ValidationError(error)
+        return normalize_phn(self.cleaned_data["phn"])
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise ValidationError("The date of birth cannot be in the future.")
+        if born < OLDEST_BIRTH:
+            raise ValidationError("Check the year of the date of birth.")
+        return born
 
 
 MemberEditFormSet = forms.formset_factory(MemberEditForm, extra=0)
@@ -313,13 +368,16 @@ class WaitlistFilterForm(forms.Form):
 
 
 class StatusLookupForm(forms.Form):
+    messages_name_the_field = True
     reference_code = forms.CharField(
-        label="Reference code", max_length=20,
+        label=_("Reference code"), max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
-        help_text="The 8-character code you got when you registered.",
+        help_text=_("The 8-character code you got when you registered."),
+        error_messages={"required": _("Enter your reference code"),
+                        "max_length": _("Enter the reference code of 8 characters you were given")},
     )
-    date_of_birth = forms.DateField(
-        label="Date of birth of anyone in your household", widget=DateInput,
+    date_of_birth = DateOfBirthField(
+        label=_("Date of birth of anyone in your household"), widget=DatePartsWidget(attrs={"autocomplete": "off"}),
     )
 
     def clean_reference_code(self):
@@ -330,3 +388,19 @@ class IdentityResolveForm(forms.Form):
     resolution = forms.ChoiceField(label="Is this the same person?", choices=IdentityConflict.Resolution.choices,
                                    widget=forms.RadioSelect)
     note = forms.CharField(label="How you know (for the record)", max_length=300, required=False)
+
+
+class ReferenceCodeAgainForm(forms.Form):
+    """The "already registered" path: whose reference code to send again (patients.already)."""
+
+    messages_name_the_field = True
+    phn = forms.CharField(
+        label=_("Personal Health Number (PHN) of anyone in your household"), max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("10 digits starting with 9, on the back of your BC Services Card."),
+        error_messages={"required": _("Enter the Personal Health Number"),
+                        "max_length": _("Enter a Personal Health Number with 10 digits")},
+    )
+    date_of_birth = DateOfBirthField(label=_("Their date of birth"), widget=DatePartsWidget(attrs={"autocomplete": "off"}))
+
+    clean_phn = MemberForm.clean_phn

@@ -177,3 +177,21 @@ def padded(view):
         return response
 
     return wrapper
+
+
+# --- the same limits for the other public forms (patients/already.py) -------------------
+
+
+def spend(request, kind: str, value: str) -> bool:
+    """Count one try of `kind` against the client's address and against `value` (hashed),
+    in ATTACH_LOOKUP_RATE's windows; True, counting nothing, when either is used up.
+    Every try counts, right or wrong, so a refusal says nothing about `value`."""
+    limit, window = parse_rate(settings.ATTACH_LOOKUP_RATE)
+    buckets = [_bucket(f"{kind}-address", client_address(request) or "", window), _bucket(kind, value, window)]
+    counts = _limits().get_many(buckets)
+    if any((counts.get(b) or 0) >= limit for b in buckets):
+        return True
+    for bucket in buckets:
+        _limits().add(bucket, 0, timeout=window + 1)
+        _limits().incr(bucket)
+    return False

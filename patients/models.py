@@ -48,6 +48,9 @@ class Registration(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
+    # The language the household registered in (one of settings.LANGUAGES): every later
+    # email to it is written in this one (attachment.core.i18n.for_registration).
+    language = models.CharField(max_length=10, default="en-ca", db_default="en-ca", blank=True)
     preferred_provider_gender = models.CharField(max_length=1, choices=PROVIDER_GENDERS, blank=True)
     priority_factors = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     needs = ArrayField(models.CharField(max_length=20), default=list, blank=True)

@@ -8,17 +8,20 @@ A coordinator may override the computed value with a reason (audited).
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
+# Labels are marked with gettext_noop: plain strings here, translated by the public form.
 # (code, label shown on the public form, weight, the care need it implies or None)
 FACTORS = [
-    ("pregnancy", "Pregnant", 4, "maternity"),
-    ("infant", "A child under 2 without a provider", 4, "infant"),
-    ("hospital_discharge", "Discharged from hospital in the last 3 months", 3, None),
-    ("chronic_condition", "A chronic condition that needs regular care", 2, "chronic_disease"),
-    ("mental_health", "Mental health needs", 2, "mental_health"),
-    ("substance_use", "Substance use needs", 2, "substance_use"),
-    ("complex_care", "Several health conditions (complex care)", 2, "complex_care"),
-    ("age_65_plus", "Aged 65 or older", 1, "older_adult"),
-    ("palliative", "Needs palliative (end-of-life) care", 4, "palliative"),
+    ("pregnancy", gettext_noop("Pregnant"), 4, "maternity"),
+    ("infant", gettext_noop("A child under 2 without a provider"), 4, "infant"),
+    ("hospital_discharge", gettext_noop("Discharged from hospital in the last 3 months"), 3, None),
+    ("chronic_condition", gettext_noop("A chronic condition that needs regular care"), 2, "chronic_disease"),
+    ("mental_health", gettext_noop("Mental health needs"), 2, "mental_health"),
+    ("substance_use", gettext_noop("Substance use needs"), 2, "substance_use"),
+    ("complex_care", gettext_noop("Several health conditions (complex care)"), 2, "complex_care"),
+    ("age_65_plus", gettext_noop("Aged 65 or older"), 1, "older_adult"),
+    ("palliative", gettext_noop("Needs palliative (end-of-life) care"), 4, "palliative"),
 ]
 FACTOR_CHOICES = [(code, label) for code, label, _, _ in FACTORS]
 FACTOR_WEIGHTS = {code: weight for code, _, weight, _ in FACTORS}

@@ -5,7 +5,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import POSTAL_CODE, QUESTION_CHOICES, MemberForm, StatusLookupForm, phone_digits
+from patients.forms import (
+    POSTAL_CODE,
+    QUESTION_CHOICES,
+    MemberForm,
+    StatusLookupForm,
+    phone_digits,
+    translated,
+)
 from patients.selfservice import LEAVE_REASONS
 
 ProveForm = StatusLookupForm
@@ -13,6 +20,7 @@ NewMemberForm = MemberForm
 
 
 class CodeForm(forms.Form):
+    messages_name_the_field = True  # templates/_error_summary.html shows them as they are
     code = forms.CharField(
         label=_("Code"), max_length=12,
         help_text=_("The 6-digit code we sent to the email address or phone number on your registration."),
@@ -22,6 +30,7 @@ class CodeForm(forms.Form):
 
 
 class ContactForm(forms.Form):
+    messages_name_the_field = True  # templates/_error_summary.html shows them as they are
     phone = forms.CharField(
         label=_("Phone number"), required=False, max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -56,8 +65,10 @@ class ContactForm(forms.Form):
 
 
 class NeedsForm(forms.Form):
+    messages_name_the_field = True  # templates/_error_summary.html shows them as they are
     factors = forms.MultipleChoiceField(
-        label=_("Does any of these apply to someone in your household?"), choices=QUESTION_CHOICES, required=False,
+        label=_("Does any of these apply to someone in your household?"), choices=translated(QUESTION_CHOICES),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("People aged 65 or older and children under 2 are counted from the dates of birth."),
     )
@@ -68,6 +79,7 @@ class RemoveMemberForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
+    messages_name_the_field = True  # templates/_error_summary.html shows them as they are
     reason = forms.ChoiceField(label=_("Why are you leaving the waitlist?"), choices=LEAVE_REASONS,
                                widget=forms.RadioSelect,
                                error_messages={"required": _("Choose why you are leaving the waitlist")})

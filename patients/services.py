@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from attachment.core import audit
+from attachment.core import audit, i18n
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
 from patients import identity
@@ -112,6 +113,7 @@ class Household:
     languages: list = field(default_factory=list)
     preferred_provider_gender: str = ""
     priority_factors: list = field(default_factory=list)
+    language: str = ""  # the language of the page it registered on; "" for the default
 
 
 def age_on(born: datetime.date, day: datetime.date) -> int:
@@ -215,6 +217,7 @@ def _register(household, members, source, entered_by, submission_token, actor):
         phone=household.phone,
         email=household.email.strip().lower(),
         languages=list(household.languages),
+        language=i18n.supported(household.language or settings.LANGUAGE_CODE),
         preferred_provider_gender=household.preferred_provider_gender,
         priority_factors=factors,
         needs=needs_for(factors),
@@ -277,12 +280,11 @@ def send_confirmation(registration_id: int) -> None:
         return
     context = {"registration": registration, "status_url": absolute_url(reverse("patients:status"))}
     try:
-        send_mail(
-            subject=f"Health Connect Registry: your reference code {registration.reference_code}",
-            message=render_to_string("patients/email/confirmation.txt", context),
-            from_email=None,
-            recipient_list=[registration.email],
-        )
+        with i18n.for_registration(registration):
+            subject = gettext("Health Connect Registry: your reference code %(code)s") % {
+                "code": registration.reference_code}
+            message = render_to_string("patients/email/confirmation.txt", context)
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=[registration.email])
     except Exception:
         log.exception("confirmation email for registration %s failed", registration_id)
 
@@ -450,6 +452,16 @@ def due_for_reminder(now=None):
     )
 
 
+def _reminder(registration, now, status_url) -> EmailMessage:
+    with i18n.for_registration(registration):  # each household in its own language
+        return EmailMessage(
+            subject=gettext("Health Connect Registry: you are still on the waitlist"),
+            body=render_to_string("patients/email/reminder.txt",
+                                  {"registration": registration, "now": now, "status_url": status_url}),
+            to=[registration.email],
+        )
+
+
 def send_due_reminders(*, now=None, batch_size: int = 500) -> dict:
     """Email every waiting household with an email whose reminder interval has come round.
 
@@ -466,19 +478,12 @@ def send_due_reminders(*, now=None, batch_size: int = 500) -> dict:
             batch = list(
                 due_for_reminder(now).exclude(email="")
                 .select_for_update(skip_locked=True, of=("self",))
-                .only("id", "reference_code", "email", "registered_at")
+                .only("id", "reference_code", "email", "registered_at", "language")
                 .order_by("reminder_base")[:batch_size]
             )
             if not batch:
                 break
-            messages = [
-                EmailMessage(
-                    subject="Health Connect Registry: you are still on the waitlist",
-                    body=render_to_string("patients/email/reminder.txt", {"registration": r, "now": now, "status_url": status_url}),
-                    to=[r.email],
-                )
-                for r in batch
-            ]
+            messages = [_reminder(r, now, status_url) for r in batch]
             with get_connection() as connection:
                 connection.send_messages(messages)
             ids = [r.pk for r in batch]

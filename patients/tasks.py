@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from attachment.core.jobs import tracked
-from patients import services
+from patients import already, services
 
 
 @shared_task(
@@ -25,6 +25,24 @@ def send_reminders() -> dict:
         run.figures = figures
         run.summary = f"{figures['emailed']} reminder emails sent; {figures['to_call']} households to phone"
     return figures
+
+
+@shared_task(
+    name="patients.tasks.send_reference_code",
+    acks_late=True,
+    autoretry_for=(OperationalError, ConnectionError, TimeoutError, OSError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_reference_code(registration_id: int) -> bool:
+    """The "already registered" path: email a household its reference code again.
+
+    Sent from here, not from the page, so the page's answer takes the same time whether
+    the details matched or not (and a slow mail server delays nobody)."""
+    with tracked("patients.send_reference_code") as run:
+        sent = already.send_reference_code(registration_id)
+        run.summary = "reference code emailed" if sent else "nothing to send"
+    return sent
 
 
 # --- self-service ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "patients"
 urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/done/", views.register_done, name="register_done"),
+    path("register/already/", views.already_registered, name="already_registered"),
     path("status/", views.status_lookup, name="status"),
     path("waitlist/", views.waitlist, name="waitlist"),
     path("waitlist/new/", views.staff_register, name="staff_register"),

@@ -9,14 +9,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from attachment.core import access, audit, errors, roles
 from attachment.core.http import client_address
-from patients import identity, lookup, selectors, services
+from patients import already, identity, lookup, selectors, services
 from patients.forms import (
     ContactNoteForm,
     HouseholdEditForm,
@@ -26,6 +28,7 @@ from patients.forms import (
     MemberEditFormSet,
     MemberFormSet,
     PriorityOverrideForm,
+    ReferenceCodeAgainForm,
     StaffHouseholdForm,
     StaffMemberFormSet,
     StatusLookupForm,
@@ -41,12 +44,13 @@ from reports import waits
 # --- public: self-registration ------------------------------------------------------
 
 
-def _household(form) -> services.Household:
+def _household(form, language) -> services.Household:
     data = form.cleaned_data
     return services.Household(
         community=data["community"], phone=data["phone"], email=data["email"], address=data["address"],
         postal_code=data["postal_code"], languages=data["languages"],
         preferred_provider_gender=data["preferred_provider_gender"], priority_factors=data["factors"],
+        language=data.get("language") or language,
     )
 
 
@@ -77,21 +81,58 @@ def _client_key(group, request):
 def _registration_refused(request) -> bool:
     """Public submits per client address (behind the trusted proxy, the real client's): a
     script cannot post households, or probe PHNs, at will. Counted only when a form is sent
-    to be saved, so growing the form does not use the allowance."""
+    to be saved, so growing the form or checking the answers does not use the allowance.
+    The counts live in the strict rate-limit cache (RATELIMIT_USE_CACHE): with Redis down
+    the page answers 503, it never lets everything through."""
     usage = get_usage(request, group="patients.register", key=_client_key, rate=settings.ATTACH_REGISTER_RATE,
                       method="POST", increment=True)
     return bool(usage and usage["should_limit"])
 
 
+# Where "Change" on the check-your-answers page takes the person: the section's id on the
+# form page, and the field that takes the focus there (autofocus: no JavaScript needed).
+CHANGE_TARGETS = {"contact": "phone", "address": "address", "preferences": "languages", "needs": "factors",
+                  "consent": "consent"}
+
+
+def _focus(form, formset, target: str):
+    if target.startswith("member-"):
+        try:
+            index = int(target.removeprefix("member-")) - 1
+        except ValueError:
+            return
+        if 0 <= index < len(formset.forms):
+            formset.forms[index].fields["first_name"].widget.attrs["autofocus"] = True
+    elif target in CHANGE_TARGETS:
+        widget = form.fields[CHANGE_TARGETS[target]].widget
+        if not getattr(widget, "allow_multiple_selected", False) and target not in ("preferences", "needs"):
+            widget.attrs["autofocus"] = True
+
+
+def _unvalidated(request, form_class, formset_class, communities, data, focus=""):
+    """The form again with what was typed as initial values, unvalidated, so no error shows
+    for a person not yet filled in (growing the form, or coming back from the check page)."""
+    form = form_class(data, communities=communities)
+    posted = formset_class(data, prefix="members")
+    formset = formset_class(prefix="members", initial=[_as_initial(f) for f in posted.forms])
+    form = form_class(communities=communities, initial=_as_initial(form))
+    _focus(form, formset, focus)
+    return {"form": form, "formset": formset, "show_errors": False}
+
+
 def _registration_form(request, form_class, *, source, communities=None, template, done_url):
     """The household form with its member formset. 'Add another person' is a submit button
-    that re-renders the form with one more row, so the page works without JavaScript."""
+    that re-renders the form with one more row, so the page works without JavaScript.
+
+    The public checks its answers before sending (GOV.UK's "check your answers"): a valid
+    form posted with `submit` shows them, with a "Change" for each part; the same answers
+    posted with `confirm` are saved. A coordinator's form saves at once."""
     formset_class = StaffMemberFormSet if source == Registration.Source.STAFF else MemberFormSet
+    checks_answers = source == Registration.Source.SELF
     if request.method != "POST":
         context = {"form": form_class(communities=communities), "formset": formset_class(prefix="members"),
                    "show_errors": False}
         return render(request, template, context)
-    form = form_class(request.POST, communities=communities)
     if "add_member" in request.POST or "remove_member" in request.POST:
         data = request.POST.copy()
         try:
@@ -99,28 +140,33 @@ def _registration_form(request, form_class, *, source, communities=None, templat
         except ValueError:
             total = 1
         total = total + 1 if "add_member" in request.POST else total - 1
-        data["members-TOTAL_FORMS"] = str(min(max(total, 1), 12))
-        # Growing the form is not a submit: the typed values come back as initial values,
-        # unvalidated, so no error message shows for a person not yet filled in.
-        posted = formset_class(data, prefix="members")
-        formset = formset_class(prefix="members", initial=[_as_initial(f) for f in posted.forms])
-        context = {"form": form_class(communities=communities, initial=_as_initial(form)), "formset": formset,
-                   "show_errors": False}
+        total = min(max(total, 1), 12)
+        data["members-TOTAL_FORMS"] = str(total)
+        focus = f"member-{total}" if "add_member" in request.POST else ""
+        return render(request, template, _unvalidated(request, form_class, formset_class, communities, data, focus))
+    if "change" in request.POST:
+        context = _unvalidated(request, form_class, formset_class, communities, request.POST,
+                               request.POST.get("change", ""))
         return render(request, template, context)
     already = _already_submitted(request.POST.get("submission_token", ""))
     if already is not None:
         # The same form sent again (double click, back button and submit): same answer.
         return done_url(request, already, False)
-    if source == Registration.Source.SELF and _registration_refused(request):
+    confirming = not checks_answers or "confirm" in request.POST
+    if confirming and source == Registration.Source.SELF and _registration_refused(request):
         audit.record(user=None, action="view", object_type="patients.Registration", actor=request.actor,
                      summary="Public registration refused: too many from this address")
         return render(request, "patients/register_refused.html", status=429)
+    form = form_class(request.POST, communities=communities)
     formset = formset_class(request.POST, prefix="members")
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
+    if form_ok and formset_ok and not confirming:
+        return render(request, "patients/register_check.html", _check_context(request, form, formset))
     if form_ok and formset_ok:
         try:
             registration, created = services.register_household(
-                _household(form), _members(formset), source=source,
+                _household(form, translation.get_language() if checks_answers else settings.LANGUAGE_CODE),
+                _members(formset), source=source,
                 entered_by=request.user if source == Registration.Source.STAFF else None,
                 submission_token=form.cleaned_data["submission_token"], actor=request.actor,
             )
@@ -140,8 +186,34 @@ def _registration_form(request, form_class, *, source, communities=None, templat
     return render(request, template, {"form": form, "formset": formset, "show_errors": True}, status=400)
 
 
+CONTROL_FIELDS = {"csrfmiddlewaretoken", "submit", "confirm", "change", "add_member", "remove_member"}
+
+
+def _check_context(request, form, formset) -> dict:
+    """What the check-your-answers page shows, in words, and the answers to send again."""
+    data = form.cleaned_data
+    choices = {name: dict(form.fields[name].choices) for name in ("languages", "preferred_provider_gender", "factors")}
+    genders = dict(formset.forms[0].fields["gender"].choices)
+    people = [
+        {"number": i, "name": f"{f.cleaned_data['first_name']} {f.cleaned_data['last_name']}",
+         "date_of_birth": f.cleaned_data["date_of_birth"], "phn": f.cleaned_data["phn"],
+         "gender": genders.get(f.cleaned_data.get("gender") or "", "")}
+        for i, f in enumerate(formset.forms, start=1)
+    ]
+    hidden = [(key, value) for key, values in request.POST.lists() if key not in CONTROL_FIELDS for value in values]
+    return {
+        "people": people, "data": data, "hidden": hidden,
+        "languages": [choices["languages"][c] for c in data["languages"]],
+        "provider_gender": choices["preferred_provider_gender"].get(data["preferred_provider_gender"], ""),
+        "factors": [choices["factors"][c] for c in data["factors"]],
+    }
+
+
+@lookup.padded
 def register(request):
-    """Public self-registration of a household (no login)."""
+    """Public self-registration of a household (no login). Every answer to a POST takes the
+    same least time (lookup.padded): a PHN the registry knows makes a held registration,
+    which must not be told apart from a new one by the clock either."""
 
     def done(request, registration, created):
         request.session["registered_id"] = registration.pk
@@ -150,6 +222,26 @@ def register(request):
     return _registration_form(
         request, HouseholdForm, source=Registration.Source.SELF, template="patients/register.html", done_url=done,
     )
+
+
+@lookup.padded
+def already_registered(request):
+    """/register/already/: "I think I am already registered". With the reference code, the
+    status page; without it, the code is sent again to the email on file (patients.already).
+    The answer is the same whatever was typed: nothing here tells a stranger who is on the
+    waitlist."""
+    form = ReferenceCodeAgainForm(request.POST or None)
+    sent = refused = False
+    if request.method == "POST" and form.is_valid():
+        phn = form.cleaned_data["phn"]
+        refused = lookup.spend(request, "resend-code", phn)
+        if not refused:
+            already.request_reference_code(phn, form.cleaned_data["date_of_birth"], actor=request.actor)
+            sent = True
+        form = ReferenceCodeAgainForm()  # nothing typed is echoed back
+    return render(request, "patients/already_registered.html",
+                  {"form": form, "sent": sent, "refused": refused, "show_errors": request.method == "POST"},
+                  status=429 if refused else 200)
 
 
 def register_done(request):
@@ -167,24 +259,26 @@ def register_done(request):
 # --- public: status lookup ------------------------------------------------------------
 
 PLAIN_STATUS = {
-    Registration.Status.WAITING: "You are on the waitlist.",
-    Registration.Status.OFFERED: "A provider has been found. The clinic will contact you.",
-    Registration.Status.ATTACHED: "You are attached to a family doctor or nurse practitioner.",
-    Registration.Status.WITHDRAWN: "This registration is no longer on the waitlist.",
-    Registration.Status.INELIGIBLE: "This registration is no longer on the waitlist.",
+    Registration.Status.WAITING: _("You are on the waitlist."),
+    Registration.Status.OFFERED: _("A provider has been found. The clinic will contact you."),
+    Registration.Status.ATTACHED: _("You are attached to a family doctor or nurse practitioner."),
+    Registration.Status.WITHDRAWN: _("This registration is no longer on the waitlist."),
+    Registration.Status.INELIGIBLE: _("This registration is no longer on the waitlist."),
 }
 
 
 def waited(since, now=None) -> str:
+    """How long since `since`, in words and in the active language (its plural forms)."""
     days = max(0, ((now or timezone.now()) - since).days)
     if days < 1:
-        return "less than a day"
+        return gettext("less than a day")
     if days < 60:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
     months = days // 30
     if months < 24:
-        return f"about {months} months"
-    return f"about {days // 365} years"
+        return ngettext("about %(count)d month", "about %(count)d months", months) % {"count": months}
+    years = days // 365
+    return ngettext("about %(count)d year", "about %(count)d years", years) % {"count": years}
 
 
 @lookup.padded

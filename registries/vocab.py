@@ -1,34 +1,43 @@
 """Shared vocabularies: languages, genders, needs. One list each, used by every registry."""
 
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a label for the message catalogues (makemessages looks for this name) and
+    returns it unchanged: the public form translates it. Defined here, not imported from
+    Django, so this module stays plain Python (the matching engine imports it)."""
+    return text
+
+
 # Languages most spoken in British Columbia (ISO 639 codes; Chinese split as people name it).
 LANGUAGES = [
-    ("en", "English"),
-    ("fr", "French"),
-    ("pa", "Punjabi"),
-    ("yue", "Cantonese"),
-    ("cmn", "Mandarin"),
-    ("tl", "Tagalog"),
-    ("fa", "Farsi"),
-    ("ko", "Korean"),
-    ("hi", "Hindi"),
-    ("es", "Spanish"),
-    ("vi", "Vietnamese"),
-    ("ar", "Arabic"),
-    ("ru", "Russian"),
-    ("de", "German"),
-    ("ja", "Japanese"),
-    ("ur", "Urdu"),
-    ("gu", "Gujarati"),
-    ("pl", "Polish"),
-    ("pt", "Portuguese"),
-    ("it", "Italian"),
-    ("asl", "American Sign Language"),
+    ("en", gettext_noop("English")),
+    ("fr", gettext_noop("French")),
+    ("pa", gettext_noop("Punjabi")),
+    ("yue", gettext_noop("Cantonese")),
+    ("cmn", gettext_noop("Mandarin")),
+    ("tl", gettext_noop("Tagalog")),
+    ("fa", gettext_noop("Farsi")),
+    ("ko", gettext_noop("Korean")),
+    ("hi", gettext_noop("Hindi")),
+    ("es", gettext_noop("Spanish")),
+    ("vi", gettext_noop("Vietnamese")),
+    ("ar", gettext_noop("Arabic")),
+    ("ru", gettext_noop("Russian")),
+    ("de", gettext_noop("German")),
+    ("ja", gettext_noop("Japanese")),
+    ("ur", gettext_noop("Urdu")),
+    ("gu", gettext_noop("Gujarati")),
+    ("pl", gettext_noop("Polish")),
+    ("pt", gettext_noop("Portuguese")),
+    ("it", gettext_noop("Italian")),
+    ("asl", gettext_noop("American Sign Language")),
 ]
 # Names for every code that may arrive (a matching instance file may say "zh"), offered or not.
 LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": "Chinese"}
 
-GENDERS = [("F", "Female"), ("M", "Male"), ("X", "Another gender")]
-PROVIDER_GENDERS = [("F", "Female"), ("M", "Male"), ("X", "Non-binary")]
+GENDERS = [("F", gettext_noop("Female")), ("M", gettext_noop("Male")), ("X", gettext_noop("Another gender"))]
+PROVIDER_GENDERS = [("F", gettext_noop("Female")), ("M", gettext_noop("Male")), ("X", gettext_noop("Non-binary"))]
 
 # Care needs a household may have; a provider may state which of these they do not take on.
 NEEDS = [

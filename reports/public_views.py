@@ -6,6 +6,7 @@ import csv
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import cache_control
 
 from reports import figures
@@ -20,6 +21,32 @@ FIGURE_LABELS = {
     **{f"removed_{key}": f"Left: {label.lower()}" for key, label in figures.REASONS},
     "net": "Net change in people waiting",
 }
+
+# The labels above, figures.REASONS and figures.GROUPS are translated when a page is built
+# (`_(label)`); makemessages reads only literal strings, so they are marked here (h-i18n).
+_TRANSLATED_LABELS = [
+    gettext_noop("People waiting at the end of the month"),
+    gettext_noop("People on the list during the month"),
+    gettext_noop("New registrations (people)"),
+    gettext_noop("Back on the list"),
+    gettext_noop("Attached to a provider"),
+    gettext_noop("Left the list for other reasons"),
+    gettext_noop("Net change in people waiting"),
+    gettext_noop("Left: found a provider elsewhere"),
+    gettext_noop("Left: no longer needs a provider"),
+    gettext_noop("Left: moved away"),
+    gettext_noop("Left: not eligible"),
+    gettext_noop("Left: other reasons"),
+    gettext_noop("Found a provider elsewhere"),
+    gettext_noop("No longer needs a provider"),
+    gettext_noop("Moved away"),
+    gettext_noop("Not eligible"),
+    gettext_noop("Other reasons"),
+    gettext_noop("Everyone"),
+    gettext_noop("Priority 4 or more"),
+    gettext_noop("Priority 1 to 3"),
+    gettext_noop("No priority factors"),
+]
 
 
 def _labels():

@@ -4,8 +4,10 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from attachment.core import access
+from patients.dates import DateOfBirthField, DatePartsWidget
 from registries.models import Community
 
 
@@ -86,6 +88,8 @@ class MeetAndGreetForm(forms.Form):
 
 
 class PatientAnswerForm(forms.Form):
+    """The patient's answer as a coordinator records it (staff page, English)."""
+
     answer = forms.ChoiceField(
         label="The patient's answer",
         choices=[("yes", "Yes, the household accepts this provider"), ("no", "No, the household declines")],
@@ -103,16 +107,44 @@ class PatientAnswerForm(forms.Form):
         return data
 
 
+class HouseholdAnswerForm(forms.Form):
+    """The household's own answer, on the public offer page (in the household's language)."""
+
+    messages_name_the_field = True
+
+    answer = forms.ChoiceField(
+        label=_("Do you accept this provider?"),
+        choices=[("yes", _("Yes, my household accepts this provider")), ("no", _("No, we decline this offer"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you accept this provider"),
+                        "invalid_choice": _("Choose whether you accept this provider")},
+    )
+    reason = forms.CharField(
+        max_length=300, required=False, label=_("If you decline, tell us why"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Your attachment coordinator reads this. You keep your place on the waitlist."),
+        error_messages={"max_length": _("Your reason must be 300 characters or fewer")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == "no" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Tell us why you decline this offer"))
+        return data
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why withdraw this offer?", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class OfferLookupForm(forms.Form):
+    messages_name_the_field = True
     reference_code = forms.CharField(
-        max_length=16, label="Reference code", help_text="The 8-character code you were given when you registered.",
+        max_length=16, label=_("Reference code"), help_text=_("The 8-character code you got when you registered."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        error_messages={"required": _("Enter your reference code"),
+                        "max_length": _("Enter the reference code of 8 characters you were given")},
     )
-    date_of_birth = forms.DateField(
-        label="Date of birth of someone in your household",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    date_of_birth = DateOfBirthField(
+        label=_("Date of birth of anyone in your household"), widget=DatePartsWidget(attrs={"autocomplete": "off"}),
     )

@@ -16,8 +16,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
 
-from attachment.core import audit, unavailable
+from attachment.core import audit, i18n, unavailable
 from attachment.core.errors import DomainError
 from attachment.core.http import absolute_url
 from attachment.workflow import signals
@@ -389,25 +391,41 @@ def confirm_path(offer: Offer) -> str:
     return reverse("offer:respond", args=[offer.registration.reference_code])
 
 
+def _when(moment) -> str:
+    """A meet-and-greet's day and time, as the active language writes them."""
+    local = timezone.localtime(moment)
+    return _("%(weekday)s %(date)s at %(time)s") % {
+        "weekday": date_format(local, "l"), "date": date_format(local, "DATE_FORMAT"),
+        "time": time_format(local, "TIME_FORMAT"),
+    }
+
+
+def _clinic_line(clinic) -> str:
+    if clinic.phone:
+        return _("Clinic: %(name)s, %(address)s, %(phone)s") % {
+            "name": clinic.name, "address": clinic.address, "phone": clinic.phone}
+    return _("Clinic: %(name)s, %(address)s") % {"name": clinic.name, "address": clinic.address}
+
+
 def patient_message(offer: Offer) -> str:
-    """What the patient is told once the clinic accepts: by email, and read out by phone."""
+    """What the patient is told once the clinic accepts: by email (in the household's
+    language), and read out by phone (on the staff page, in English)."""
     provider, clinic = offer.provider, offer.clinic
+    code = offer.registration.reference_code
     lines = [
-        f"Good news: {provider} at {clinic.name} can be your family's primary care provider.",
-        f"Clinic: {clinic.name}, {clinic.address}" + (f", {clinic.phone}" if clinic.phone else ""),
+        _("Good news: %(provider)s at %(clinic)s can be your family's primary care provider.") % {
+            "provider": provider, "clinic": clinic.name},
+        _clinic_line(clinic),
     ]
     if offer.meet_and_greet_at:
-        lines.append(
-            "A meet-and-greet is booked for "
-            f"{timezone.localtime(offer.meet_and_greet_at):%A %B %-d, %Y at %-I:%M %p}."
-        )
+        lines.append(_("A meet-and-greet is booked for %(when)s.") % {"when": _when(offer.meet_and_greet_at)})
     lines.append(
-        f"Please tell us by {timezone.localtime(offer.expires_at):%B %-d, %Y} whether you accept. "
-        f"Your reference code is {offer.registration.reference_code}."
+        _("Please tell us by %(date)s whether you accept. Your reference code is %(code)s.") % {
+            "date": date_format(timezone.localtime(offer.expires_at), "DATE_FORMAT"), "code": code}
     )
     lines.append(
-        f"You can answer online at {absolute_url(confirm_path(offer))} with your reference code and date of birth, "
-        "or reply to your attachment coordinator."
+        _("You can answer online at %(url)s with your reference code and date of birth, "
+          "or reply to your attachment coordinator.") % {"url": absolute_url(confirm_path(offer))}
     )
     return "\n".join(lines)
 
@@ -415,14 +433,18 @@ def patient_message(offer: Offer) -> str:
 def meet_and_greet_message(offer: Offer) -> str:
     """What the household is told when the clinic books a meet-and-greet."""
     provider, clinic = offer.provider, offer.clinic
+    if clinic.phone:
+        call = _("If this time does not suit you, please call the clinic at %(phone)s "
+                 "or reply to your attachment coordinator.") % {"phone": clinic.phone}
+    else:
+        call = _("If this time does not suit you, please call the clinic or reply to your attachment coordinator.")
     return "\n".join([
-        f"{clinic.name} would like to meet you before {provider} takes your family on as patients.",
-        "A meet-and-greet is booked for "
-        f"{timezone.localtime(offer.meet_and_greet_at):%A %B %-d, %Y at %-I:%M %p}.",
-        f"Clinic: {clinic.name}, {clinic.address}" + (f", {clinic.phone}" if clinic.phone else ""),
-        "If this time does not suit you, please call the clinic"
-        + (f" at {clinic.phone}" if clinic.phone else "") + " or reply to your attachment coordinator.",
-        f"Your reference code is {offer.registration.reference_code}.",
+        _("%(clinic)s would like to meet you before %(provider)s takes your family on as patients.") % {
+            "clinic": clinic.name, "provider": provider},
+        _("A meet-and-greet is booked for %(when)s.") % {"when": _when(offer.meet_and_greet_at)},
+        _clinic_line(clinic),
+        call,
+        _("Your reference code is %(code)s.") % {"code": offer.registration.reference_code},
     ])
 
 
@@ -432,8 +454,10 @@ def notify_meet_and_greet(offer_id: int) -> bool:
     if not offer.registration.email or not offer.meet_and_greet_at:
         return False
     try:
-        send_mail("Your meet-and-greet with a family doctor or nurse practitioner",
-                  meet_and_greet_message(offer), settings.DEFAULT_FROM_EMAIL, [offer.registration.email])
+        with i18n.for_registration(offer.registration):
+            subject = _("Your meet-and-greet with a family doctor or nurse practitioner")
+            body = meet_and_greet_message(offer)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [offer.registration.email])
     except Exception:  # the booking stands; the coordinator still phones it through
         log.exception("could not email the meet-and-greet of offer %s", offer_id)
         return False
@@ -448,12 +472,10 @@ def notify_patient(offer_id: int) -> bool:
     if not email:
         return False
     try:
-        send_mail(
-            "A family doctor or nurse practitioner can take you",
-            patient_message(offer),
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
+        with i18n.for_registration(offer.registration):
+            subject = _("A family doctor or nurse practitioner can take you")
+            body = patient_message(offer)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
     except Exception:  # the acceptance stands; the coordinator still phones the message through
         log.exception("could not email offer %s", offer_id)
         return False

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attachment.core import access, audit, errors, roles
@@ -18,6 +19,7 @@ from attachment.core.errors import DomainError
 from attachment.workflow import selectors, services
 from attachment.workflow.forms import (
     DeclineForm,
+    HouseholdAnswerForm,
     MeetAndGreetForm,
     OfferLookupForm,
     PatientAnswerForm,
@@ -352,16 +354,18 @@ def respond(request, reference):
     if request.method == "GET":
         audit.record(user=None, action="view", obj=offer or registration, actor=request.actor,
                      summary="Household viewed its offer" if offer else "Household viewed its offer page: no open offer")
-    form = PatientAnswerForm(request.POST or None)
+    form = HouseholdAnswerForm(request.POST or None)
     if request.method == "POST" and offer is not None and form.is_valid():
         try:
             if form.cleaned_data["answer"] == "yes":
                 services.patient_confirm(offer.pk, by=None, actor=request.actor)
-                messages.success(request, f"Thank you. You are now a patient of {offer.provider} at {offer.clinic}. "
-                                          "The clinic will contact you.")
+                messages.success(request, _("Thank you. You are now a patient of %(provider)s at %(clinic)s. "
+                                            "The clinic will contact you.") % {
+                                                "provider": offer.provider, "clinic": offer.clinic})
             else:
                 services.patient_decline(offer.pk, by=None, reason=form.cleaned_data["reason"], actor=request.actor)
-                messages.success(request, "Thank you. Your answer is recorded and you keep your place on the waitlist.")
+                messages.success(request, _("Thank you. Your answer is recorded and you keep your place on the "
+                                            "waitlist."))
         except DomainError as exc:
             errors.flash(request, exc)
         request.session.pop(VERIFIED_SESSION_KEY, None)

@@ -3,7 +3,21 @@
 document.addEventListener("DOMContentLoaded", function () {
   // An error summary takes the focus, so a screen reader announces what is wrong.
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    // A link of the summary moves the focus into its field, not only the view (GOV.UK's
+    // error summary); without JavaScript the link still scrolls there.
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (ev) {
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) { return; }
+        ev.preventDefault();
+        var group = field.closest("fieldset");
+        (group || field).scrollIntoView();
+        field.focus();
+      });
+    });
+  }
 
   // A second click while the first submit is on its way would only be ignored by the
   // server (same submission token); disabling the button saves the person a wait.

@@ -1,60 +1,16 @@
-"""Browser journeys of the Health Connect Registry: the public, then a coordinator."""
+"""Browser journeys of the Health Connect Registry: a coordinator (the public's are in test_public_journeys.py)."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from patients.models import ContactNote, Registration
+from patients.models import ContactNote
 from tests.e2e.conftest import login_in_browser
-from tests.factories import PatientFactory, RegistrationFactory, next_phn
+from tests.factories import PatientFactory, RegistrationFactory
 
-
-@pytest.mark.django_db(transaction=True)
-def test_a_member_of_the_public_registers_a_household_of_two_and_checks_the_status(live_server, page):
-    page.goto(f"{live_server.url}/register/")
-    expect(page.get_by_role("heading", name="Register for a family doctor or nurse practitioner")).to_be_visible()
-
-    # A first try without contact details is refused with a summary that names the field.
-    page.get_by_label("First name").fill("Priya")
-    page.get_by_label("Last name").fill("Dhillon")
-    page.get_by_label("Date of birth").fill("1986-04-12")
-    page.get_by_label("Personal Health Number (PHN)").fill(next_phn())
-    page.get_by_role("button", name="Add another person").click()
-    person2 = page.locator("#member-2")
-    person2.get_by_label("First name").fill("Arjun")
-    person2.get_by_label("Last name").fill("Dhillon")
-    person2.get_by_label("Date of birth").fill("2015-09-30")
-    person2.get_by_label("Personal Health Number (PHN)").fill(next_phn())
-    expect(page.locator("#member-1").get_by_label("First name")).to_have_value("Priya")
-
-    page.get_by_label("Street address").fill("455 Tranquille Road")
-    page.get_by_label("Postal code").fill("V2B 3G8")
-    page.get_by_label("Community you live in").select_option(label="Kamloops")
-    page.get_by_label("Punjabi").check()
-    page.get_by_label("English").check()
-    page.get_by_label("A chronic condition that needs regular care").check()
-    page.get_by_label(re.compile("I agree that the information")).check()
-    page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("alert")).to_contain_text("Give a phone number or an email address")
-
-    page.get_by_label("Phone number").fill("250-555-0163")
-    page.get_by_label(re.compile("I agree that the information")).check()
-    page.get_by_role("button", name="Register").click()
-
-    expect(page.get_by_role("heading", name="You are on the waitlist")).to_be_visible()
-    code = page.locator("#reference-code").inner_text().strip()
-    registration = Registration.objects.get(reference_code=code)
-    assert registration.household_size == 2 and registration.priority == 2
-    assert set(registration.members.values_list("first_name", flat=True)) == {"Priya", "Arjun"}
-
-    page.get_by_role("link", name="Check your status").click()
-    page.get_by_label("Reference code").fill(code.lower())
-    page.get_by_label("Date of birth of anyone in your household").fill("2015-09-30")
-    page.get_by_role("button", name="Check status").click()
-    expect(page.locator("#status-answer")).to_contain_text("You are on the waitlist.")
-    expect(page.locator("#status-answer")).to_contain_text("Registered less than a day ago")
-    expect(page.locator("body")).not_to_contain_text("Dhillon")
+# The public's journeys (registering a household of two, errors, checking the answers, the
+# status look-up, in each language and with the keyboard alone) are in test_public_journeys.py.
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from attachment.celery import app as celery_app
 from attachment.core import audit
 from reports import figures
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, fill_date
 from tests.factories import UserFactory, community, household, next_phn
 
 
@@ -38,7 +38,7 @@ def test_a_household_updates_its_registration_and_sees_who_looked(live_server, p
     expect(page.get_by_role("heading", name="Update your registration")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Reference code").fill(registration.reference_code.lower())
-    page.get_by_label("Date of birth of anyone in your household").fill("1980-05-17")
+    fill_date(page, "#id_date_of_birth", datetime.date(1980, 5, 17))
     page.get_by_role("button", name="Send me a code").click()
 
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
@@ -70,7 +70,7 @@ def test_a_household_updates_its_registration_and_sees_who_looked(live_server, p
     assert_accessible(page)
     page.get_by_label("First name").fill("Noor")
     page.get_by_label("Last name").fill("Lopez")
-    page.get_by_label("Date of birth").fill((timezone.localdate() - datetime.timedelta(days=9)).isoformat())
+    fill_date(page, "#id_date_of_birth", timezone.localdate() - datetime.timedelta(days=9))
     page.get_by_label("Personal Health Number (PHN)").fill(next_phn())
     page.get_by_role("button", name="Add this person").click()
     expect(page.locator("#self-members")).to_contain_text("Noor Lopez")

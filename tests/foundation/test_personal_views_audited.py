@@ -195,6 +195,11 @@ NOT_PERSONAL |= {
     "fhir:deliveries": "failed handoff deliveries: clinic, provider, offer number, attempts, error; no patient",
     "fhir:delivery_retry": POST_ONLY,
     "care:activity": AGGREGATE, "care:activity_csv": AGGREGATE,
+    # The public side in five languages (h-i18n): the language switch, and the "already
+    # registered" path, which shows nobody's data (the code goes to the email on file,
+    # and that sending is audited by patients.already).
+    "set_language": "Django's language switch: sets a cookie and redirects",
+    "patients:already_registered": "a form whose answer is the same whatever was typed; a match is audited",
     # --- self-service and the open figures ---
     "patients:self_start": "the proof form: the same answer whether or not the details match, nothing shown",
     "patients:self_code": "the one-time code form: nothing shown until the code is right",

@@ -18,7 +18,7 @@ def registration_post(members=None, **overrides) -> dict:
         "preferred_provider_gender": "F",
         "factors": ["chronic_condition"],
         "consent": "on",
-        "submit": "1",
+        "confirm": "1",  # the answers checked: saved (a plain "submit" shows the check page)
         "members-TOTAL_FORMS": str(len(members)),
         "members-INITIAL_FORMS": "0",
         "members-MIN_NUM_FORMS": "1",

@@ -121,4 +121,4 @@ def test_successful_lookups_do_not_count_against_the_limit(client, settings):
 
 def test_a_missing_date_is_a_field_error_not_a_failed_try(client):
     response = client.post(reverse("patients:status"), {"reference_code": "ACDEFGHJ"})
-    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert response.status_code == 200 and "Enter your date of birth" in response.content.decode()

@@ -91,15 +91,19 @@ def test_no_email_given_means_no_email_sent(client, post):
 @pytest.mark.parametrize(
     "overrides, field, message",
     [
-        ({"members-0-phn": "9123456789"}, "members-0-phn", "check digit"),
+        ({"members-0-phn": "9123456789"}, "members-0-phn", "the last digit does not match"),
         ({"members-0-phn": "8123456785"}, "members-0-phn", "begins with 9"),
-        ({"members-0-phn": "91234"}, "members-0-phn", "10 digits"),
-        ({"members-0-date_of_birth": "2999-01-01"}, "members-0-date_of_birth", "cannot be in the future"),
-        ({"phone": "", "email": ""}, "phone", "Give a phone number or an email address"),
-        ({"phone": "555-01"}, "phone", "10-digit phone number"),
-        ({"email": "not-an-email"}, "email", "valid email"),
+        ({"members-0-phn": "91234"}, "members-0-phn", "Enter a Personal Health Number with 10 digits"),
+        ({"members-0-phn": ""}, "members-0-phn", "Enter the Personal Health Number"),
+        ({"members-0-first_name": ""}, "members-0-first_name", "Enter the first name"),
+        ({"members-0-date_of_birth": "2999-01-01"}, "members-0-date_of_birth", "Date of birth must be in the past"),
+        ({"members-0-date_of_birth": ""}, "members-0-date_of_birth", "Enter your date of birth"),
+        ({"phone": "", "email": ""}, "phone", "Enter a phone number or an email address"),
+        ({"phone": "555-01"}, "phone", "Enter a phone number with 10 digits"),
+        ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
         ({"consent": None}, "consent", "agree to the collection"),
-        ({"community": ""}, "community", "required"),
+        ({"community": ""}, "community", "Choose the community you live in"),
+        ({"address": ""}, "address", "Enter your street address"),
         ({"postal_code": "12345"}, "postal_code", "postal code like"),
     ],
 )
@@ -185,7 +189,7 @@ def test_the_database_refuses_a_second_registration_with_the_same_token():
 
 def test_add_another_person_grows_the_form_without_errors_or_saving(client, post):
     data = registration_post()
-    data.pop("submit")
+    data.pop("confirm")
     data["add_member"] = "1"
     response = post(client, data)
     html = response.content.decode()
