@@ -1,23 +1,15 @@
+"""Every 15 minutes, delete the bulk export files whose time is up."""
+
 from django.db import migrations
 
-NAME = "Delete expired bulk export files"
-TASK = "api.bulk_expire"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=15, period="minutes")
-    PeriodicTask.objects.update_or_create(name=NAME, defaults={"task": TASK, "interval": every, "enabled": True})
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from attachment.core.beat import BEAT, periodic_task
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("api", "0001_initial"),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        BEAT,
     ]
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [
+        periodic_task("Delete expired bulk export files", "api.bulk_expire", every=15, period="minutes"),
+    ]

@@ -1,24 +1,15 @@
+"""Every minute, queue the EMR handoff deliveries whose queue message was lost."""
+
 from django.db import migrations
 
-NAME = "Queue EMR handoff deliveries nobody picked up"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=NAME, defaults={"task": "fhir.sweep_outbox", "interval": every_minute, "enabled": True}
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from attachment.core.beat import BEAT, periodic_task
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("fhir", "0001_initial"),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        BEAT,
     ]
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [
+        periodic_task("Queue EMR handoff deliveries nobody picked up", "fhir.sweep_outbox", every=1, period="minutes"),
+    ]
