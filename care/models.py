@@ -313,8 +313,10 @@ class Task(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="care_task_has_title"),
         ]
         indexes = [
-            # The worklist: open tasks of a PCN by due date, and of a patient.
-            models.Index(fields=["pcn", "due_on"], condition=Q(done_at__isnull=True), name="care_open_tasks_by_pcn"),
+            # The worklist: open tasks of a PCN by due date (with the patient, so that the
+            # worklist's sort and scope read only this index, not the task rows), and of a patient.
+            models.Index(fields=["pcn", "due_on"], include=["id", "patient", "assigned_to", "provider"], condition=Q(done_at__isnull=True),
+                         name="care_open_tasks_by_pcn_cover"),
             models.Index(fields=["patient", "due_on"], condition=Q(done_at__isnull=True), name="care_open_tasks_by_patient"),
             # The generator's "was this task ever made?" (done ones included), by key.
             models.Index(fields=["rule_key"], condition=~Q(rule_key=""), name="care_task_by_rule_key"),

@@ -25,6 +25,8 @@ from care.referral_models import ReferralType
 from registries.models import PCN
 
 COORDINATORS_PER_PCN = 2
+# Days past its step's due date after which the seed's team has cancelled a stuck referral.
+STALE_AFTER_DAYS = 21
 HOSPITALS = ["Royal Inland Hospital", "Vancouver General Hospital", "Surrey Memorial Hospital", "Kelowna General",
              "Victoria General Hospital", "Nanaimo Regional General", "University Hospital of Northern BC",
              "Abbotsford Regional Hospital", "Burnaby Hospital", "Richmond Hospital", "Lions Gate Hospital"]
@@ -195,28 +197,37 @@ def _referrals(cur, per, types, report):
             SELECT *, least(target, (d1 <= current_date)::int + (d2 <= current_date)::int
                         + (d3 <= current_date)::int + (d4 <= current_date)::int + (d5 <= current_date)::int) AS k
             FROM dated
+        ), due AS (
+            -- When the step it stopped at was due (none once closed).
+            SELECT *, CASE WHEN k = 0 THEN sent + a WHEN k = 1 THEN d1 + b WHEN k = 2 THEN d3 + seen_days
+                           WHEN k = 3 THEN d3 + r WHEN k = 4 THEN d4 + c END AS step_due
+            FROM reached
         ), stepped AS (
+            -- A team does not keep a referral open for months past its step's due date: it
+            -- chases it, then cancels it (STALE_AFTER_DAYS). Without that, a third of two
+            -- years' referrals would be open and overdue: tens of thousands of chases a PCN.
             SELECT *, CASE WHEN e < 0.05 AND k = 0 THEN 'rejected' WHEN e < 0.10 AND k < 5 THEN 'cancelled'
+                           WHEN k < 5 AND step_due < current_date - {STALE_AFTER_DAYS} THEN 'stale'
                            ELSE (ARRAY['requested', 'accepted', 'booked', 'seen', 'report_received', 'closed'])[k + 1]
                       END AS step
-            FROM reached
+            FROM due
         )
         INSERT INTO care_referral (patient_id, pcn_id, type_id, service, reason, priority, records_sent, step,
                                    status_reason, sent_on, accepted_on, booked_on, appointment_on, seen_on, report_on,
                                    closed_on, ended_on, step_due_on, referred_by_id, created_at, updated_at)
         SELECT patient_id, pcn_id, type_id, 'Service ' || type_id, 'Referred for assessment and support',
-               CASE WHEN random() < 0.1 THEN 'urgent' ELSE 'routine' END, records, step,
+               CASE WHEN random() < 0.1 THEN 'urgent' ELSE 'routine' END, records,
+               CASE step WHEN 'stale' THEN 'cancelled' ELSE step END,
                CASE step WHEN 'rejected' THEN 'Does not meet the criteria' WHEN 'cancelled' THEN 'Patient declined'
-                         ELSE '' END,
+                         WHEN 'stale' THEN 'No response after chasing' ELSE '' END,
                sent,
                CASE WHEN k >= 1 THEN d1 END, CASE WHEN k >= 2 THEN d1 + g2 END,
                CASE WHEN k >= 2 THEN d2 + g3 END, CASE WHEN k >= 3 THEN d3 END, CASE WHEN k >= 4 THEN d4 END,
                CASE WHEN k >= 5 THEN d5 END,
                CASE WHEN step IN ('rejected', 'cancelled')
-                    THEN least(current_date, (ARRAY[sent, d1, d2, d3, d4])[k + 1] + 2) END,
-               CASE WHEN step IN ('rejected', 'cancelled', 'closed') THEN NULL
-                    WHEN k = 0 THEN sent + a WHEN k = 1 THEN d1 + b WHEN k = 2 THEN d3 + seen_days
-                    WHEN k = 3 THEN d3 + r ELSE d4 + c END,
+                    THEN least(current_date, (ARRAY[sent, d1, d2, d3, d4])[k + 1] + 2)
+                    WHEN step = 'stale' THEN step_due + {STALE_AFTER_DAYS} END,
+               CASE WHEN step IN ('rejected', 'cancelled', 'stale', 'closed') THEN NULL ELSE step_due END,
                by_id, now(), now()
         FROM stepped
     """)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from care.models import (
     CareProfile,
     Contact,
     Enrolment,
+    LastContact,
     Task,
 )
 from patients.models import Patient, Registration
@@ -73,10 +74,9 @@ def patient_search_q(term: str, prefix: str = "") -> Q:
 
 
 def _last_contact(patient_ref="patient_id"):
-    return Subquery(
-        # The date alone: ordering by it only walks care_contact_by_patient (no sort per row).
-        Contact.objects.filter(patient_id=OuterRef(patient_ref)).order_by("-contacted_on").values("contacted_on")[:1]
-    )
+    # care_lastcontact (kept by a trigger on care_contact): one primary-key look-up per row,
+    # not a walk of the patient's contacts.
+    return Subquery(LastContact.objects.filter(patient_id=OuterRef(patient_ref)).values("contacted_on")[:1])
 
 
 # --- caseload -------------------------------------------------------------------------------
@@ -215,7 +215,13 @@ def worklist(user, query: WorklistQuery, *, page: int = 1, today=None):
     tasks_sql, params = qs.order_by().values("id", "patient_id", "due_on").query.sql_with_params()
     page = max(1, page)
     sql = WORKLIST_ORDER_SQL.format(tasks=tasks_sql, pcn_filter="AND pcn_id = ANY(%s)" if pcn_ids else "")
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        # The planner costs the scope's OR far above what it takes (an index-only scan of the
+        # PCN's open tasks, care_open_tasks_by_pcn_cover), which would have JIT compile the
+        # statement on every page (tens of ms spent to save none) and hand it to parallel
+        # workers that each build the same hash of the scope's panel (tens of thousands of
+        # patients): three times the work on a busy server, for one page of 50.
+        cur.execute("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
         cur.execute(sql, [*params, *([pcn_ids] if pcn_ids else []), PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
         found = cur.fetchall()
     has_next = len(found) > PAGE_SIZE

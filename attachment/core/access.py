@@ -250,9 +250,8 @@ def _care_provider_ids(user) -> set[int]:
     if not user.is_authenticated:
         return set()
     ids = set(acting_providers(user).values_list("pk", flat=True))
-    pcns = care_pcns(user)
-    if pcns.exists():
-        ids |= set(pcn_providers(pcns).values_list("pk", flat=True))
+    # One query, not an exists() first: with no PCN the join finds no provider.
+    ids |= set(pcn_providers(care_pcns(user)).values_list("pk", flat=True))
     return ids
 
 

@@ -13,8 +13,8 @@ with `care.scale.seed_care`, then:
   suppressed report: median and 90th percentile in ms over `--runs` requests after a
   warm-up, beside the yardstick: the same coordinator's find-a-patient page with no
   search (the same stack and page chrome, no list), measured in the same run;
-- times `care.generator.make_due_tasks` for the whole province, twice (the second run
-  finds its work done).
+- first times `care.generator.make_due_tasks` for the whole province, twice (the second
+  run finds its work done), so that the pages are measured on the tasks beat keeps.
 Targets: pages < 200 ms median, the report < 1 s, the generator < 30 s. Exits 1 if one is missed.
 """
 
@@ -112,6 +112,24 @@ def main(argv=None):
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     ensure_data()
     pcn, caseload, coordinator, manager = clients()
+    # The generator first: the worklist a coordinator opens is the one beat keeps (with
+    # its chases, hospital calls and follow-ups made), not the seed's alone.
+    missed = []
+    for run in ("first", "second"):
+        started = time.perf_counter()
+        figures = generator.make_due_tasks()
+        seconds = time.perf_counter() - started
+        made = {k: v for k, v in figures.items() if isinstance(v, dict) and (v["made"] or v["closed"])}
+        flag = "" if seconds < GENERATOR_TARGET_S else "  MISSED"
+        if flag:
+            missed.append(f"make_due_tasks ({run})")
+        print(f"make_due_tasks for the province, {run} run: {seconds:.1f} s (target < {GENERATOR_TARGET_S} s){flag}; "
+              f"{made}", flush=True)
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE care_task")  # what autovacuum does after the generator's inserts
+    due = Task.objects.filter(pcn=pcn, done_at__isnull=True, due_on__lte=timezone.localdate())
+    print(f"{pcn}: {due.count():,} open tasks due today or overdue "
+          f"({due.filter(kind='referral_chase').count():,} referral chases)", flush=True)
     year = str(timezone.localdate().year)
     sample = Enrolment.objects.filter(pcn=pcn, discharged_at__isnull=True).select_related("patient").order_by("id")[500]
     common = sample.patient.last_name
@@ -139,7 +157,6 @@ def main(argv=None):
          REPORT_TARGET_MS),
     ]
     print(f"{'page':<56} {'median ms':>10} {'p90 ms':>8} {'SQL ms':>7} {'queries':>7} {'rows':>5} {'target':>7}")
-    missed = []
     for name, client, url, params, target in scenarios:
         median, p90, sql, n, rows = measure(client, url, params, args.runs)
         flag = "" if target is None or median < target else "  MISSED"
@@ -148,17 +165,6 @@ def main(argv=None):
         print(f"{name:<56} {median:>10.1f} {p90:>8.1f} {sql:>7.1f} {n:>7} {rows:>5} "
               f"{'' if target is None else f'< {target}':>7}{flag}", flush=True)
 
-    print()
-    for run in ("first", "second"):
-        started = time.perf_counter()
-        figures = generator.make_due_tasks()
-        seconds = time.perf_counter() - started
-        made = {k: v for k, v in figures.items() if isinstance(v, dict) and (v["made"] or v["closed"])}
-        flag = "" if seconds < GENERATOR_TARGET_S else "  MISSED"
-        if flag:
-            missed.append(f"make_due_tasks ({run})")
-        print(f"make_due_tasks for the province, {run} run: {seconds:.1f} s (target < {GENERATOR_TARGET_S} s){flag}; "
-              f"{made}", flush=True)
     print(f"\nload average now {os.getloadavg()[0]:.1f}")
     if missed:
         print("missed: " + "; ".join(missed))
