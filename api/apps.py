@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api import schema  # noqa: F401  (registers the schema's authentication extension)
+        from api import signals
+
+        signals.connect()

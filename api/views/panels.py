@@ -67,10 +67,11 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
             queryset=PanelEntry.objects.none(),
             serializer_class=PanelEntrySerializer)
     def entries(self, request, pk=None):
-        provider = access.panel_to_read(request.user, pk)
-        qs = self.filter_queryset(
-            PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).select_related("patient"))
+        # Scope, filters and page in one query; the provider comes with its entries.
+        qs = self.filter_queryset(access.panel_entries_to_read(request.user, pk).select_related("patient", "provider"))
         page = self.paginate_queryset(qs)
+        # An empty page: the caller's own empty panel (or filter), or a 404 outside its scope.
+        provider = page[0].provider if page else access.panel_to_read(request.user, pk)
         audit.record(user=request.user, action="search" if request.GET.get("phn") else "view", obj=provider,
                      actor=request.actor, summary=f"API: panel of {provider} read ({len(page)} patients)")
         return self.get_paginated_response(panel_entry_rows(page))
