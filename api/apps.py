@@ -7,4 +7,7 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from api import schema  # noqa: F401  (registers the schema's authentication extension)
+        # schema registers the schema's authentication extension; signals end kept tokens.
+        from api import schema, signals  # noqa: F401
+
+        signals.connect()

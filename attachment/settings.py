@@ -386,5 +386,7 @@ SPECTACULAR_SETTINGS = {
 }
 # Requests per client (a system's service account, or a person) per period, over every API.
 ATTACH_API_RATE = os.environ.get("ATTACH_API_RATE", "1200/min")
+# How long a system's token stays resolved in Redis (api/tokencache.py); revocation ends it at once.
+ATTACH_API_TOKEN_CACHE_SECONDS = int(os.environ.get("ATTACH_API_TOKEN_CACHE_SECONDS", "60"))
 # Bulk export files are kept this long, then deleted by the beat job api.bulk_expire.
 ATTACH_BULK_EXPORT_HOURS = float(os.environ.get("ATTACH_BULK_EXPORT_HOURS", "24"))

@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from registries.phn import validate_phn
 from registries.vocab import GENDERS, PROVIDER_GENDERS
@@ -182,6 +183,12 @@ class Patient(models.Model):
                 fields=["registration", "date_of_birth"], name="patient_registration_dob",
                 condition=Q(registration__isnull=False),
             ),
+            # FHIR Patient?name= / family= / given= are case-insensitive prefix searches
+            # (UPPER(col) LIKE 'ABC%'): btree on the upper-cased name with the pattern
+            # operator class answers them whatever the collation, and costs a bulk panel
+            # load far less than a trigram GIN (tests/bench/bench_panel_upload.py).
+            models.Index(OpClass(Upper("last_name"), name="text_pattern_ops"), name="patient_last_name_prefix"),
+            models.Index(OpClass(Upper("first_name"), name="text_pattern_ops"), name="patient_first_name_prefix"),
         ]
 
     def __str__(self):

@@ -110,6 +110,9 @@ class PanelEntry(models.Model):
         indexes = [
             # A provider's open panel (ended_at IS NULL is an index condition) and their whole history.
             models.Index(fields=["provider", "ended_at"], name="panel_by_provider"),
+            # A page of a provider's open panel in the API's cursor order (id): LIMIT 51 reads
+            # 51 index entries, where panel_by_provider or the primary key walk the whole panel.
+            models.Index(fields=["provider", "id"], condition=Q(ended_at__isnull=True), name="panel_open_page"),
         ]
 
     def __str__(self):

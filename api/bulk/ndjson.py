@@ -23,19 +23,33 @@ TYPES = ("Patient", "Group", "Practitioner", "Organization")
 _INSTANT = "to_char(({col}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 _GENDER = "CASE {col} WHEN 'F' THEN 'female' WHEN 'M' THEN 'male' WHEN 'X' THEN 'other' ELSE 'unknown' END"
 
-_PATIENT_COMMON = f"""
+_PATIENT_ID = f"""
     'resourceType', 'Patient', 'id', p.id::text,
-    'meta', json_build_object('lastUpdated', {_INSTANT.format(col="p.created_at")}),
-    'identifier', json_build_array(json_build_object('system', {{phn_system}}, 'value', p.phn)),
+    'meta', json_build_object('lastUpdated', {_INSTANT.format(col="p.created_at")})"""
+_PATIENT_PHN = """,
+    'identifier', json_build_array(json_build_object('system', {phn_system}, 'value', p.phn))"""
+_PATIENT_REST = f""",
     'name', json_build_array(json_build_object('use', 'official', 'family', p.last_name,
                                                'given', json_build_array(p.first_name))),
     'gender', {_GENDER.format(col="p.gender")},
     'birthDate', to_char(p.date_of_birth, 'YYYY-MM-DD')"""
+_PATIENT_ADDRESS = """,
+    'address', json_build_array(json_build_object('postalCode', p.postal_code, 'country', 'CA'))"""
 
+
+def _patient(*, phn: bool, address: bool) -> str:
+    return ("json_build_object(" + _PATIENT_ID + (_PATIENT_PHN if phn else "") + _PATIENT_REST
+            + (_PATIENT_ADDRESS if address else "") + ")")
+
+
+# A person merged from a local waitlist may have no PHN yet (patients 0010): then no
+# identifier at all, as fhir/mapping.py leaves it out (an identifier must have a value).
 PATIENT = f"""
-SELECT CASE WHEN p.postal_code = '' THEN json_build_object({_PATIENT_COMMON})
-       ELSE json_build_object({_PATIENT_COMMON},
-            'address', json_build_array(json_build_object('postalCode', p.postal_code, 'country', 'CA')))
+SELECT CASE WHEN p.phn IS NULL OR p.phn = '' THEN
+            CASE WHEN p.postal_code = '' THEN {_patient(phn=False, address=False)}
+                 ELSE {_patient(phn=False, address=True)} END
+       WHEN p.postal_code = '' THEN {_patient(phn=True, address=False)}
+       ELSE {_patient(phn=True, address=True)}
        END::text
 FROM registries_panelentry e
 JOIN patients_patient p ON p.id = e.patient_id

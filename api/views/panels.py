@@ -25,6 +25,12 @@ from registries.models import PanelEntry
 from registries.panels import entries
 
 READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
+# What a panel page shows (panel_entry_rows) and its audit row names (the provider): only those
+# columns travel, not every provider column fifty times over.
+PAGE_COLUMNS = ("id", "provider_id", "patient_id", "since", "source", "last_visit", "ended_at", "end_reason",
+                "patient__id", "patient__phn", "patient__first_name", "patient__last_name", "patient__date_of_birth",
+                "patient__gender", "patient__is_primary_contact",
+                "provider__id", "provider__kind", "provider__first_name", "provider__last_name")
 # What the clinic is told when a claim goes to the coordinators: the page's words, the same
 # whatever the registry holds under that PHN (nothing about people outside the clinic leaks).
 REVIEW_MESSAGE = ("This patient needs an attachment coordinator's review before they can be added. "
@@ -67,10 +73,12 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
             queryset=PanelEntry.objects.none(),
             serializer_class=PanelEntrySerializer)
     def entries(self, request, pk=None):
-        provider = access.panel_to_read(request.user, pk)
-        qs = self.filter_queryset(
-            PanelEntry.objects.filter(provider=provider, ended_at__isnull=True).select_related("patient"))
+        # Scope, filters and page in one query; the provider comes with its entries.
+        qs = self.filter_queryset(access.panel_entries_to_read(request.user, pk)
+                                  .select_related("patient", "provider").only(*PAGE_COLUMNS))
         page = self.paginate_queryset(qs)
+        # An empty page: the caller's own empty panel (or filter), or a 404 outside its scope.
+        provider = page[0].provider if page else access.panel_to_read(request.user, pk)
         audit.record(user=request.user, action="search" if request.GET.get("phn") else "view", obj=provider,
                      actor=request.actor, summary=f"API: panel of {provider} read ({len(page)} patients)")
         return self.get_paginated_response(panel_entry_rows(page))

@@ -186,3 +186,26 @@ def test_an_empty_panel_is_a_valid_group_without_members(media, client, api_worl
     assert [o["type"] for o in output] == ["Group"]  # no Patient file: nobody is on the panel
     (group,) = parse_ndjson(fetch_file(client, output[0]["url"], {}), "Group")
     assert group.quantity == 0 and group.member is None
+
+
+@pytest.mark.django_db
+def test_a_patient_without_a_phn_is_exported_without_an_identifier(media, client, api_world):
+    """People merged from a local waitlist may have no PHN yet (patients 0010): their Patient
+    has no identifier, as fhir/mapping.py leaves it out, never one with a null value."""
+    provider = api_world["provider"]
+    no_phn = PatientFactory(first_name="Noor", phn=None, postal_code="")
+    with_address = PatientFactory(first_name="Otto", phn=None, postal_code="V2C 1A1")
+    for patient in (no_phn, with_address):
+        PanelEntry.objects.create(provider=provider, patient=patient, since=datetime.date(2024, 1, 1), source="98990")
+    login(client, api_world["moa"])
+    status_url = client.get(f"/fhir/Group/{provider.pk}/$export", {"_type": "Patient"})["Content-Location"]
+    services.run_export(BulkExport.objects.get().pk)
+    (output,) = client.get(status_url).json()["output"]
+    content = fetch_file(client, output["url"], {})
+    by_id = {r["id"]: r for r in map(json.loads, content.decode().splitlines())}
+    parse_ndjson(content, "Patient")  # every line valid FHIR, no null anywhere
+    assert "identifier" not in by_id[str(no_phn.pk)] and "address" not in by_id[str(no_phn.pk)]
+    assert "identifier" not in by_id[str(with_address.pk)]
+    assert by_id[str(with_address.pk)]["address"] == [{"postalCode": "V2C 1A1", "country": "CA"}]
+    has_phn = by_id[str(api_world["patient"].pk)]
+    assert has_phn["identifier"] == [{"system": ndjson.PHN_SYSTEM, "value": api_world["patient"].phn}]

@@ -51,13 +51,46 @@ def test_no_token_and_a_made_up_token_are_refused(client, api_world):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_an_expired_token_is_refused(client, thompson, api_world):
+def test_an_expired_token_is_refused(client, thompson, api_world, monkeypatch):
+    api_client, secret = register(roles.COORDINATOR, [thompson])
+    headers = bearer(client, api_client, secret)
+    assert client.get(REGISTRATIONS, **headers).status_code == 200  # resolved, and kept in Redis
+    expires = AccessToken.objects.get(application=api_client.application).expires
+    later = expires + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # the token's hour has passed
+    assert client.get(REGISTRATIONS, **headers).status_code == 401
+
+
+def test_a_token_shortened_in_the_database_is_refused_at_once(client, thompson, api_world):
     api_client, secret = register(roles.COORDINATOR, [thompson])
     headers = bearer(client, api_client, secret)
     assert client.get(REGISTRATIONS, **headers).status_code == 200
-    AccessToken.objects.filter(application=api_client.application).update(
-        expires=timezone.now() - datetime.timedelta(seconds=1))
+    token = AccessToken.objects.get(application=api_client.application)
+    token.expires = timezone.now() - datetime.timedelta(seconds=1)
+    token.save(update_fields=["expires"])
     assert client.get(REGISTRATIONS, **headers).status_code == 401
+
+
+def test_a_kept_resolution_saves_the_token_queries(client, thompson, api_world):
+    """The second call of a token asks the database nothing to know who calls."""
+    from api import tokencache
+
+    api_client, secret = register(roles.COORDINATOR, [thompson])
+    headers = bearer(client, api_client, secret)
+    raw = headers["HTTP_AUTHORIZATION"].split()[1]
+    assert tokencache.get(tokencache.checksum(raw)) is None
+    assert client.get(REGISTRATIONS, **headers).status_code == 200
+    user, token, role_names = tokencache.get(tokencache.checksum(raw))
+    assert user == api_client.user and token.application_id == api_client.application_id
+    assert role_names == [roles.COORDINATOR]
+    # Whatever the view itself asks, the token and client look-ups are not among it.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(REGISTRATIONS, **headers).status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "oauth2_provider_accesstoken" not in tables and "api_apiclient" not in tables
 
 
 def test_a_token_revoked_by_its_client_is_refused(client, thompson, api_world):
@@ -67,6 +100,7 @@ def test_a_token_revoked_by_its_client_is_refused(client, thompson, api_world):
     import base64
 
     basic = base64.b64encode(f"{api_client.application.client_id}:{secret}".encode()).decode()
+    assert client.get(REGISTRATIONS, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
     revoked = client.post(reverse("oauth2_provider:revoke-token"), {"token": token}, HTTP_AUTHORIZATION=f"Basic {basic}")
     assert revoked.status_code == 200
     assert client.get(REGISTRATIONS, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
@@ -75,8 +109,9 @@ def test_a_token_revoked_by_its_client_is_refused(client, thompson, api_world):
 def test_a_revoked_client_loses_its_tokens_and_gets_no_new_one(client, thompson, api_world):
     api_client, secret = register(roles.COORDINATOR, [thompson])
     headers = bearer(client, api_client, secret)
+    assert client.get(REGISTRATIONS, **headers).status_code == 200  # resolved, and kept in Redis
     clients.revoke_client(api_client)
-    assert client.get(REGISTRATIONS, **headers).status_code == 401
+    assert client.get(REGISTRATIONS, **headers).status_code == 401  # at once
     assert token_for(client, api_client, secret).status_code == 401
     api_client.refresh_from_db()
     assert api_client.revoked_at is not None and not api_client.user.is_active
@@ -85,6 +120,7 @@ def test_a_revoked_client_loses_its_tokens_and_gets_no_new_one(client, thompson,
 def test_a_new_secret_ends_the_old_one_and_its_tokens(client, thompson, api_world):
     api_client, secret = register(roles.COORDINATOR, [thompson])
     headers = bearer(client, api_client, secret)
+    assert client.get(REGISTRATIONS, **headers).status_code == 200
     fresh = clients.new_secret(api_client)
     assert client.get(REGISTRATIONS, **headers).status_code == 401
     assert token_for(client, api_client, secret).status_code == 401

@@ -12,7 +12,9 @@ MOA acts for three Kamloops providers, the demo coordinator covers Thompson).
    the bare look-up of the same patient by PHN through the ORM. Target: p95 under 100 ms
    (an EMR looking a patient up while the clinic waits).
 2. `GET /fhir/Patient?name=<prefix>&_count=50` by the coordinator (the division's
-   panels and waitlist). Target: p95 under 500 ms.
+   panels and waitlist), against the same prefix search unscoped through the ORM (the
+   count and the page, on the upper-cased name prefix indexes, patients 0012). Target:
+   p95 under 300 ms (it was 500 ms, and missed at 659 ms, before those indexes).
 3. `GET /fhir/Group/{id}` of the MOA's largest panel: the whole panel as one Group,
    against reading the same rows (entry joined to patient) through the ORM. Target: at
    most 10x the ORM read, and under 1 s.
@@ -34,11 +36,12 @@ benchdb.own_database("fhir")
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from attachment.core import access  # noqa: E402
 from attachment.demo.data import seed  # noqa: E402
-from fhir import mapping, messages  # noqa: E402
+from fhir import mapping, messages, search  # noqa: E402
 from patients.models import Patient  # noqa: E402
 from registries.models import PanelEntry  # noqa: E402
 from registries.panels import entries  # noqa: E402
@@ -130,10 +133,21 @@ def main() -> int:
         assert response.status_code == 200, response.content[:300]
 
     runs = timings(50, name_search)
-    passed = p95(runs) < 0.500
+    # Yardstick: the same prefix search, unscoped, through the ORM (the count and the page).
+    bare_prefixes = iter([name[:3] for _, name in sample])
+
+    def bare_name_search():
+        q = search.patient_filters(QueryDict(f"name={next(bare_prefixes)}"))
+        found = Patient.objects.filter(q).order_by("pk")
+        found.count()
+        list(found[:50])
+
+    bare = timings(50, bare_name_search)
+    passed = p95(runs) < 0.300
     ok &= passed
     print(f"Patient?name as coordinator: median {ms(statistics.median(runs))}, p95 {ms(p95(runs))} | "
-          f"target p95 < 500 ms: {'ok' if passed else 'MISSED'}", flush=True)
+          f"yardstick ORM prefix search (unscoped): median {ms(statistics.median(bare))}, p95 {ms(p95(bare))} | "
+          f"target p95 < 300 ms: {'ok' if passed else 'MISSED'}", flush=True)
 
     # 3. a whole panel as a Group
     size = PanelEntry.objects.filter(provider=biggest, ended_at__isnull=True).count()
