@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0012_patient_name_prefix_indexes'),
+        ('patients', '0013_patient_name_prefix_indexes'),
         ('providers', '0003_delegation_requested'),
         ('registries', '0007_pcn_care_coordination_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

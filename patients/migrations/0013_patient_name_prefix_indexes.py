@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0011_selfservice'),
+        ('patients', '0012_registration_language'),
     ]
 
     operations = [
