@@ -13,8 +13,7 @@ from reports import figures
 FIGURE_LABELS = {
     "waiting": "People waiting at the end of the month",
     "on_list": "People on the list during the month",
-    "new": "New registrations (people)",
-    "returned": "Back on the list",
+    "new": "Joined the list (new registrations and people back on it)",
     "attached": "Attached to a provider",
     "removed": "Left the list for other reasons",
     **{f"removed_{key}": f"Left: {label.lower()}" for key, label in figures.REASONS},
@@ -46,7 +45,7 @@ def index(request):
     area = _area(data, request)
     info, series, labels = data["areas"][area], data["series"][area], _labels()
     months = data["months"]
-    keys = ["waiting", "new", "returned", "attached", "removed", "net"]
+    keys = ["waiting", "new", "attached", "removed", "net"]
     month_rows = [[month, *[series[k][i] for k in keys]] for i, month in enumerate(months)]
     year = series["year"]
     year_row = [_("The 12 months"), series["waiting"][-1], *[year[k] for k in keys[1:]]]

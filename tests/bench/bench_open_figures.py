@@ -36,6 +36,38 @@ BUILD_TARGET, PAGE_TARGET = 600.0, 0.300
 RUNS = 20
 
 
+LEVELS = ["province", "health_authority", "division", "community"]
+MEASURES = ["waiting", "new", "attached", "removed", "removed by reason"]
+
+
+def withheld_shares(data):
+    """{level: {measure: (withheld, published-or-withheld)}} over the monthly figures (a
+    community's: its stock monthly, its flows over the 12 months)."""
+    out = {level: {m: [0, 0] for m in MEASURES} for level in LEVELS}
+    reasons = [k for k in data["series"]["p"] if k.startswith("removed_")]
+    for a, s in data["series"].items():
+        level = data["areas"][a]["level"]
+        for measure in MEASURES:
+            keys = reasons if measure == "removed by reason" else [measure]
+            for k in keys:
+                cells = [v for v in s.get(k) or [] if v is not None]
+                if not cells and k in s.get("year", {}):
+                    cells = [s["year"][k]]  # published over the 12 months only
+                out[level][measure][0] += sum(1 for v in cells if v == sup.SECONDARY)
+                out[level][measure][1] += len(cells)
+    return out
+
+
+def print_withheld(data):
+    shares = withheld_shares(data)
+    print("withheld ('x') share of the cells published, per level:")
+    print(f"  {'level':<18}" + "".join(f"{m:>20}" for m in MEASURES))
+    for level in LEVELS:
+        row = "".join(f"{(w / n if n else 0):>12.1%} of {n:<5}" for w, n in (shares[level][m] for m in MEASURES))
+        print(f"  {level:<18}{row}")
+    return shares
+
+
 def main():
     started = time.monotonic()
     call_command("seed_demo", patients=HOUSEHOLDS, providers=500, panel_entries=50_000)
@@ -58,6 +90,7 @@ def main():
     snapshot = figures.build(month)
     build = time.monotonic() - started
     shown = [v for s in snapshot.data["series"].values() for f in figures.FIGURES for v in s[f]]
+    print_withheld(snapshot.data)
     print(f"open figures of {month:%Y-%m}: counts (SQL) {sql_seconds:.1f} s; whole build {build:.1f} s "
           f"({len(values):,} figures, {small:,} from 1 to 9; published: "
           f"{sum(1 for v in shown if v == sup.PRIMARY):,} '<10', {sum(1 for v in shown if v == sup.SECONDARY):,} 'x', "

@@ -115,7 +115,7 @@ def expected(world):
     for community, registered, size, _, events, _ in world["plans"]:
         c = community.pk
         timeline = [(registered, "new")] + [
-            (day, "returned" if to in OPEN else ("attached" if to == "attached" else f"removed_{REASONS[reason]}"))
+            (day, "new" if to in OPEN else ("attached" if to == "attached" else f"removed_{REASONS[reason]}"))
             for day, _, to, reason in events]
         for day, kind in timeline:
             if day < end and month_index(day) >= 0:
@@ -125,7 +125,7 @@ def expected(world):
             state = None
             for day, kind in timeline:
                 if day < month_end:
-                    state = "open" if kind in ("new", "returned") else "closed"
+                    state = "open" if kind == "new" else "closed"
             if state == "open":
                 out[(c, "waiting", m)] += size
     return out
@@ -143,7 +143,7 @@ def test_the_figures_agree_with_counts_computed_independently(world):
 def check_counts(world, data):
     assert data["month"] == "2026-10" and data["months"][0] == "2025-11" and len(data["months"]) == 12
     want = expected(world)
-    flows = ["new", "returned", "attached", *[f"removed_{k}" for k, _ in figures.REASONS]]
+    flows = ["new", "attached", *[f"removed_{k}" for k, _ in figures.REASONS]]
     compared = suppressed = 0
 
     def compare(shown, count, where):
@@ -230,7 +230,7 @@ def published_lines(data):
                 lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
     for a in data["series"]:
         lines.append(([(a, f"removed_{k}", year) for k, _ in figures.REASONS], (a, "removed", year)))
-        lines.append(([(a, "waiting", -1), (a, "new", year), (a, "returned", year)], (a, "on_list", year)))
+        lines.append(([(a, "waiting", -1), (a, "new", year)], (a, "on_list", year)))
         lines.append(([(a, "waiting", figures.MONTHS - 1), (a, "attached", year), (a, "removed", year)],
                       (a, "on_list", year)))
         lines.append(([(a, "waiting", -1), (a, "net", year)], (a, "waiting", figures.MONTHS - 1)))
@@ -239,7 +239,7 @@ def published_lines(data):
         for m in range(figures.MONTHS):
             lines.append(([(a, f"removed_{k}", m) for k, _ in figures.REASONS], (a, "removed", m)))
             # Last month's stock and this month's flows: the subtraction of months.
-            lines.append(([(a, "waiting", m - 1), (a, "new", m), (a, "returned", m)], (a, "on_list", m)))
+            lines.append(([(a, "waiting", m - 1), (a, "new", m)], (a, "on_list", m)))
             lines.append(([(a, "waiting", m), (a, "attached", m), (a, "removed", m)], (a, "on_list", m)))
             lines.append(([(a, "waiting", m - 1), (a, "net", m)], (a, "waiting", m)))
     return ids, lines
