@@ -97,7 +97,8 @@ def csv_download(request):
     out.writerow(["# Health Connect Registry open figures", f"month described: {data['month']}",
                   f"built: {snapshot.built_at.isoformat(timespec='seconds')}",
                   "people; <10 = 1 to 9; x = withheld so that a small figure cannot be worked out; "
-                  "empty = not published at this level (a community's monthly flows: see its 12 months)"])
+                  "empty = not published at this level (a community's monthly flows, a division's monthly joined "
+                  "and removed: see their 12 months)"])
     out.writerow(["level", "area", "parent", "month", "figure", "value"])
     keys = [*figures.FIGURES, "net"]
     for a, info in data["areas"].items():

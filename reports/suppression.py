@@ -216,7 +216,7 @@ def _line_pass(values, lines, kinds, hidden=frozenset(), cost=None, by_figure=No
         changed = False
         derived = _derived(lines, kinds, hidden, by_figure) if hidden else {}
 
-        def kind(f):
+        def kind(f, derived=derived):
             return None if f in derived else kinds[f]
 
         for n, (cells, total) in enumerate(lines):

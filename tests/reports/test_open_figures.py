@@ -166,6 +166,12 @@ def check_counts(world, data):
         for figure in flows:
             compare(series["year"][figure], sum(want[(community.pk, figure, m)] for m in range(figures.MONTHS)),
                     (community.name, figure, "year"))
+    # A division: its stock and attachments monthly; joined and removed over the 12 months.
+    division = data["series"][f"d:{world['communities'][0].division_id}"]
+    assert all(isinstance(v, (int, str)) for v in division["waiting"] + division["attached"])
+    for figure in ["new", "removed", *figures.REASON_FIGURES]:
+        assert division[figure] == [None] * figures.MONTHS
+        assert division["year"][figure] is not None
     # The province (the four communities' people) month by month, every figure.
     province = data["series"]["p"]
     for figure in ["waiting", *flows]:
@@ -318,6 +324,20 @@ def check_the_attacker_finds_an_unprotected_cell(data):
         s["year"] = {**{f: naive[(a, f, figures.YEAR)] for f in figures.FLOW_FIGURES}, "net": sup.SECONDARY}
     worked_out, _ = attack(data)
     assert worked_out
+
+
+def test_each_level_publishes_what_its_counts_bear():
+    published = figures.is_published
+    for level in ("province", "health_authority"):
+        assert all(published(level, f, m) for f in figures.FIGURES for m in range(figures.MONTHS))
+        # No 12-month total beside published months: the page adds them up, no equation of its own.
+        assert not any(published(level, f, figures.YEAR) for f in figures.FLOW_FIGURES)
+    assert published("division", "waiting", 3) and published("division", "attached", 3)
+    assert not published("division", "new", 3) and published("division", "new", figures.YEAR)
+    assert not published("division", "removed_moved_away", 3) and published("division", "removed", figures.YEAR)
+    assert published("community", "waiting", 3) and not published("community", "attached", 3)
+    assert published("community", "attached", figures.YEAR)
+    assert not any(published(level, "on_list", m) for level in ("province", "community") for m in range(13))
 
 
 def check_net_change(data):
