@@ -7,29 +7,33 @@ ended, from set-based SQL over the registries, and stored as published
 
 Per area and month (the 12 months to the month described, and the month before them):
 - waiting: people on the waitlist (waiting or offered) at the end of the month;
-- new: people newly registered; returned: people back on the list (a withdrawal undone);
-- on_list, not published: people on the list at some time in the month (waiting at the start
-  + new + returned), the figure the month's two sides add up to;
+- new ("joined the list"): people newly registered, or back on the list after leaving it;
+- on_list, not published: people on the list at some time in the month (waiting at the
+  start + new), the figure the month's two sides add up to;
 - attached: people attached to a provider; removed: people who left otherwise, by reason;
 - net change: waiting at the end minus waiting at the start;
-- over the 12 months: each flow's total. A community publishes its flows over the 12
-  months only (its monthly flows are mostly under 10, and with its monthly stocks
-  published they would pull nearly everything into suppression); larger areas both.
+- over the 12 months: each flow's total.
 And for the month described, by priority group: time on the list (median and 90th
 percentile, days) of the people waiting at its end, and of the people attached in the 12
 months to its end.
 
+What each level publishes (`is_published`, ARCHITECTURE.md "Open figures"): the province
+and each health authority every figure monthly; a division its stock and attachments
+monthly, joined and removed (by reason) over the 12 months; a community its stock monthly,
+its flows over the 12 months. A 12-month total beside published months is their sum where
+all are published (no figure of its own).
+
 People, not households: a household of three counts three (its current size).
 
 Suppression (reports/suppression.py, the managers' rule) holds across every way the
-figures add up, all protected at once:
+figures add up, all protected at once, with complements chosen by cost (`costs`):
 - the tree: the province is the sum of its health authorities, each of its divisions,
   each division of its communities, in every figure and month (a parent minus its
   children gives nothing away);
 - removed: the reasons add up to the total;
-- the months: waiting at the start + new + returned = on_list = waiting at the end +
-  attached + removed. Two months' figures subtracted (the stock of one, the flows and the
-  stock of the next) meet these lines, so they undo no suppression;
+- the months: waiting at the start + new = on_list = waiting at the end + attached +
+  removed. Two months' figures subtracted (the stock of one, the flows and the stock of
+  the next) meet these lines, so they undo no suppression;
 - net change is published only where both stocks it is the difference of are published
   (it is then no news), else withheld;
 - percentiles of a group under 10 people are not published.

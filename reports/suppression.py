@@ -190,7 +190,9 @@ def _derived(lines, kinds, hidden, by_figure):
     them gives it (the month's "on the list" is last month's stock plus its new people), and
     that may give another. They are known, not unknowns, to the lines they are in."""
     known = {}  # hidden figure -> the line that gives it
-    todo = [n for f in hidden for n in by_figure.get(f, [])]
+    # In the lines' order, not the set's: the same figures give the same publication.
+    todo = [n for f, ns in by_figure.items() if f in hidden for n in ns]
+    todo.reverse()
     while todo:
         n = todo.pop()
         cells, total = lines[n]

@@ -96,12 +96,21 @@ def main():
     build = time.monotonic() - started
     shown = [v for s in snapshot.data["series"].values() for f in figures.FIGURES for v in s[f]]
     shares = print_withheld(snapshot.data)
+    # The attacker of the tests, on the figures as published at provincial scale.
+    from tests.reports.test_open_figures import attack
+    worked_out, pinned = attack(snapshot.data)
+    print(f"attacker (every published equation solved, then narrowed by intervals): "
+          f"{len(worked_out)} small cells worked out, {len(pinned)} narrowed below {sup.MIN_POSSIBLE} values (target 0)")
+    withheld_missed_attack = ["attacker"] if worked_out or pinned else []
     withheld_missed = [f"{level} {measure} {w}/{n} withheld" for level, measure, w, n in (
         (level, m, *shares[level][m]) for level in ("province", "health_authority") for m in MEASURES) if w]
-    withheld_missed += [f"division {m} {w / n:.1%} withheld" for m in ("attached", "removed")
-                        for w, n in [shares["division"][m]] if n and w / n >= DIVISION_TARGET]
-    print(f"targets: the province and every health authority withhold nothing; a division under "
-          f"{DIVISION_TARGET:.0%} of its attached and removed cells: {'met' if not withheld_missed else 'MISSED'}")
+    (wa, na), (wr, nr) = shares["division"]["attached"], shares["division"]["removed"]
+    division_share = (wa + wr) / (na + nr) if na + nr else 0
+    if division_share >= DIVISION_TARGET:
+        withheld_missed.append(f"divisions' attached and removed {division_share:.1%} withheld")
+    print(f"targets: the province and every health authority withhold nothing; divisions withhold "
+          f"{division_share:.1%} of their attached (monthly) and removed (12 months) cells together, "
+          f"target < {DIVISION_TARGET:.0%}: {'met' if not withheld_missed else 'MISSED'}")
     print(f"open figures of {month:%Y-%m}: counts (SQL) {sql_seconds:.1f} s; whole build {build:.1f} s "
           f"({len(values):,} figures, {small:,} from 1 to 9; published: "
           f"{sum(1 for v in shown if v == sup.PRIMARY):,} '<10', {sum(1 for v in shown if v == sup.SECONDARY):,} 'x', "
@@ -120,7 +129,7 @@ def main():
     page = statistics.median(times)
     print(f"/figures/ (the province): median {page * 1000:.0f} ms over {RUNS} runs (target < {PAGE_TARGET * 1000:.0f} ms)")
     missed = [name for name, ok in [("build", build < BUILD_TARGET), ("page", page < PAGE_TARGET)] if not ok]
-    missed += withheld_missed
+    missed += withheld_missed + withheld_missed_attack
     if missed:
         print(f"MISSED: {', '.join(missed)}")
         sys.exit(1)
