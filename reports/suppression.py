@@ -19,9 +19,11 @@ The rule (what a reader of a report, or of its CSV, can rely on):
    values 1..9, given the line's total and the possible values of its other withheld
    figures.
 
-3. Secondary suppression. While a line is not protected, its smallest not-yet-withheld
-   cell is withheld too and shown as "x" (cells of 10 or more first: withholding a zero
-   adds little uncertainty). If even withholding every cell does not protect it, the
+3. Secondary suppression. While a line is not protected, its cheapest not-yet-withheld
+   cell is withheld too and shown as "x": the lowest `cost` first (the open figures: a
+   community's before a division's, a reason before a total, a flow before a stock), then
+   the smallest of 10 or more; never a zero (withheld, a zero among zeros is pinned back by
+   the total at once; the audit's last resort only). If even withholding every cell does not protect it, the
    total is withheld instead ("x") and the line is tried again from its primary cells.
 
 4. A figure often sits in several lines (a PCN's weekly count is a cell of the
@@ -365,7 +367,8 @@ def _strengthen(values, lines, kinds, weak, by_figure, hidden=frozenset(), cost=
     did = False
 
     def rank(c):
-        return (cost.get(c, 0), values[c] < THRESHOLD, values[c])
+        # A zero only when nothing else is left: withheld, it is pinned back by a total at once.
+        return (values[c] == 0, cost.get(c, 0), values[c] < THRESHOLD, values[c])
 
     for fid in weak:
         best = None
@@ -377,7 +380,7 @@ def _strengthen(values, lines, kinds, weak, by_figure, hidden=frozenset(), cost=
         for n in near:
             cells, total = lines[n]
             for c in [*cells, total]:
-                if not kinds[c] and values[c] and (best is None or rank(c) < rank(best)):
+                if not kinds[c] and (best is None or rank(c) < rank(best)):
                     best = c
         if best is not None:
             kinds[best] = SECONDARY
