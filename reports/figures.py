@@ -7,29 +7,33 @@ ended, from set-based SQL over the registries, and stored as published
 
 Per area and month (the 12 months to the month described, and the month before them):
 - waiting: people on the waitlist (waiting or offered) at the end of the month;
-- new: people newly registered; returned: people back on the list (a withdrawal undone);
-- on_list, not published: people on the list at some time in the month (waiting at the start
-  + new + returned), the figure the month's two sides add up to;
+- new ("joined the list"): people newly registered, or back on the list after leaving it;
+- on_list, not published: people on the list at some time in the month (waiting at the
+  start + new), the figure the month's two sides add up to;
 - attached: people attached to a provider; removed: people who left otherwise, by reason;
 - net change: waiting at the end minus waiting at the start;
-- over the 12 months: each flow's total. A community publishes its flows over the 12
-  months only (its monthly flows are mostly under 10, and with its monthly stocks
-  published they would pull nearly everything into suppression); larger areas both.
+- over the 12 months: each flow's total.
 And for the month described, by priority group: time on the list (median and 90th
 percentile, days) of the people waiting at its end, and of the people attached in the 12
 months to its end.
 
+What each level publishes (`is_published`, ARCHITECTURE.md "Open figures"): the province
+and each health authority every figure monthly; a division its stock and attachments
+monthly, joined and removed (by reason) over the 12 months; a community its stock monthly,
+its flows over the 12 months. A 12-month total beside published months is their sum where
+all are published (no figure of its own).
+
 People, not households: a household of three counts three (its current size).
 
 Suppression (reports/suppression.py, the managers' rule) holds across every way the
-figures add up, all protected at once:
+figures add up, all protected at once, with complements chosen by cost (`costs`):
 - the tree: the province is the sum of its health authorities, each of its divisions,
   each division of its communities, in every figure and month (a parent minus its
   children gives nothing away);
 - removed: the reasons add up to the total;
-- the months: waiting at the start + new + returned = on_list = waiting at the end +
-  attached + removed. Two months' figures subtracted (the stock of one, the flows and the
-  stock of the next) meet these lines, so they undo no suppression;
+- the months: waiting at the start + new = on_list = waiting at the end + attached +
+  removed. Two months' figures subtracted (the stock of one, the flows and the stock of
+  the next) meet these lines, so they undo no suppression;
 - net change is published only where both stocks it is the difference of are published
   (it is then no news), else withheld;
 - percentiles of a group under 10 people are not published.
@@ -60,9 +64,13 @@ REASONS = [
     ("ineligible", "Not eligible"),
     ("other", "Other reasons"),
 ]
-FLOWS = ["new", "returned", "attached", *[f"removed_{key}" for key, _ in REASONS]]
-# Published; "on_list" (waiting at the start + new + returned) only ties the month's lines together.
-FIGURES = ["waiting", "new", "returned", "attached", "removed", *[f"removed_{k}" for k, _ in REASONS]]
+REASON_FIGURES = [f"removed_{key}" for key, _ in REASONS]
+# "new" counts people joining the list: newly registered, or back on it after leaving (a
+# withdrawal undone). Published apart, "back on the list" (a handful a month) added one more
+# flow to every month's equation and a small cell to protect, and told a reader nothing.
+FLOWS = ["new", "attached", *REASON_FIGURES]
+# Published; "on_list" (waiting at the start + new) only ties the month's lines together.
+FIGURES = ["waiting", "new", "attached", "removed", *REASON_FIGURES]
 FLOW_FIGURES = FIGURES[1:]
 YEAR = MONTHS  # the index of a flow's total over the 12 months
 GROUPS = [("all", "Everyone"), *[(key, label) for key, label, _ in PRIORITY_GROUPS]]
@@ -111,7 +119,7 @@ def _flows(p):
           FROM {T_REG} r
         UNION ALL
         SELECT r.community_id, h.at, r.household_size,
-               CASE WHEN h.to_status IN {OPEN_SQL} THEN 'returned' ELSE {_REASON_SQL} END
+               CASE WHEN h.to_status IN {OPEN_SQL} THEN 'new' ELSE {_REASON_SQL} END
           FROM {T_CHANGE} h JOIN {T_REG} r ON r.id = h.registration_id
          WHERE h.from_status <> '' AND (h.from_status IN {OPEN_SQL}) <> (h.to_status IN {OPEN_SQL})
         UNION ALL
@@ -196,7 +204,8 @@ def areas():
 
 
 def raw_counts(month: datetime.date):
-    """Unsuppressed {(area, figure, month index): people} for month indexes -1 .. MONTHS-1."""
+    """Unsuppressed {(area, figure, month index): people} for month indexes -1 .. MONTHS-1 and
+    YEAR (a flow over the 12 months)."""
     p = _params(month)
     area, children = areas()
     leaf = defaultdict(lambda: defaultdict(int))  # (community id, month index) -> kind -> people
@@ -207,18 +216,17 @@ def raw_counts(month: datetime.date):
         waiting = 0
         for m in range(-1, MONTHS):
             kinds = leaf.get((cid, m), {})
-            joins = kinds.get("new", 0) + kinds.get("returned", 0)
-            leaves = kinds.get("attached", 0) + sum(kinds.get(f"removed_{k}", 0) for k, _ in REASONS)
+            leaves = kinds.get("attached", 0) + sum(kinds.get(k, 0) for k in REASON_FIGURES)
             start = waiting
-            waiting = start + joins - leaves
+            waiting = start + kinds.get("new", 0) - leaves
             if m < 0:
+                values[(cid, "waiting", -1)] = waiting
                 continue
             values[(cid, "waiting", m)] = waiting
-            values[(cid, "on_list", m)] = start + joins
+            values[(cid, "on_list", m)] = start + kinds.get("new", 0)
             for kind in FLOWS:
                 values[(cid, kind, m)] = kinds.get(kind, 0)
             values[(cid, "removed", m)] = leaves - kinds.get("attached", 0)
-        values[(cid, "waiting", -1)] = _start_of_window(leaf, cid)
     # Up the tree: divisions, authorities, the province.
     for level in ("division", "health_authority", "province"):
         for a, info in area.items():
@@ -229,29 +237,54 @@ def raw_counts(month: datetime.date):
                     values[(a, figure, m)] = sum(values[(c, figure, m)] for c in children.get(a, []))
             values[(a, "waiting", -1)] = sum(values[(c, "waiting", -1)] for c in children.get(a, []))
     for a in area:
-        for figure in [*FLOW_FIGURES, "on_list"]:
+        for figure in FLOW_FIGURES:
             values[(a, figure, YEAR)] = sum(values[(a, figure, m)] for m in range(MONTHS))
         # The year's two sides: waiting at its start + joined = waiting at its end + left.
-        values[(a, "on_list", YEAR)] = (values[(a, "waiting", -1)] + values[(a, "new", YEAR)]
-                                        + values[(a, "returned", YEAR)])
+        values[(a, "on_list", YEAR)] = values[(a, "waiting", -1)] + values[(a, "new", YEAR)]
     return values, area, children, p
 
 
+# --- what each level publishes (the policy; ARCHITECTURE.md "Open figures") -------------
+#
+# A figure is published where the counts bear it, and left out where it would only add an
+# equation with small cells to protect (a reader could add the months up anyway):
+#   province, health authority: every figure monthly (removals by reason too);
+#   division: stock and flows monthly, removals as one total monthly and by reason over
+#     the 12 months;
+#   community: stock monthly, every flow over the 12 months.
+# A 12-month total beside published months is not published (the page adds the months up
+# where all of them are published: it is then no news), so it makes no equation of its own.
+
+DIVISION_YEARLY = {"new", "removed", *REASON_FIGURES}
+
+
+def is_published(level: str, figure: str, m: int) -> bool:
+    if figure == "on_list":
+        return False
+    if figure == "waiting":
+        return True
+    if level == "community":
+        return m == YEAR
+    if level == "division" and figure in DIVISION_YEARLY:
+        return m == YEAR
+    return m != YEAR
+
+
 def hidden_figures(values, area):
-    """Figures never published: the months' "on the list" and a community's monthly flows.
-
-    A community's flows are small most months, and each month's stock and flows add up
-    (last month's waiting + new + back = this month's waiting + attached + removed), so
-    publishing both monthly would withhold nearly everything; communities publish their
-    stock monthly and their flows over the 12 months, every larger area both monthly."""
-    return {k for k in values if k[1] == "on_list"
-            or (area[k[0]]["level"] == "community" and k[1] in FLOW_FIGURES and k[2] < YEAR)}
+    """Figures never published: they only join lines (they are unknowns to a reader)."""
+    return {k for k in values if not is_published(area[k[0]]["level"], k[1], k[2])}
 
 
-def _start_of_window(leaf, cid):
-    kinds = leaf.get((cid, -1), {})
-    return (kinds.get("new", 0) + kinds.get("returned", 0) - kinds.get("attached", 0)
-            - sum(kinds.get(f"removed_{k}", 0) for k, _ in REASONS))
+# The order complements are chosen in (lower first): a community's figure before a
+# division's, a division's before an authority's, the province's last; within an area a
+# reason before the removals' total, flows before stocks (a stock sits in two months'
+# equations, and withholding it pulls both after it).
+LEVEL_COST = {"community": 0, "division": 10, "health_authority": 100, "province": 1000}
+FIGURE_COST = {"removed": 1, "new": 2, "attached": 3, "waiting": 5}
+
+
+def costs(values, area):
+    return {k: LEVEL_COST[area[k[0]]["level"]] + FIGURE_COST.get(k[1], 0) for k in values}
 
 
 def lines_of(area, children, values):
@@ -261,7 +294,7 @@ def lines_of(area, children, values):
     its parent's lines is kept."""
     lines = []
     for parent, kids in children.items():
-        for figure in [*FIGURES, "on_list"]:
+        for figure in FIGURES:
             for m in range(MONTHS + (0 if figure == "waiting" else 1)):
                 lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
         lines.append(([(k, "waiting", -1) for k in kids], (parent, "waiting", -1)))
@@ -269,11 +302,11 @@ def lines_of(area, children, values):
         if not any(values[(a, "on_list", m)] for m in range(MONTHS)):
             continue
         for m in range(MONTHS + 1):
-            lines.append(([(a, f"removed_{k}", m) for k, _ in REASONS], (a, "removed", m)))
+            lines.append(([(a, k, m) for k in REASON_FIGURES], (a, "removed", m)))
         for m in range(MONTHS):
-            lines.append(([(a, "waiting", m - 1), (a, "new", m), (a, "returned", m)], (a, "on_list", m)))
+            lines.append(([(a, "waiting", m - 1), (a, "new", m)], (a, "on_list", m)))
             lines.append(([(a, "waiting", m), (a, "attached", m), (a, "removed", m)], (a, "on_list", m)))
-        lines.append(([(a, "waiting", -1), (a, "new", YEAR), (a, "returned", YEAR)], (a, "on_list", YEAR)))
+        lines.append(([(a, "waiting", -1), (a, "new", YEAR)], (a, "on_list", YEAR)))
         lines.append(([(a, "waiting", MONTHS - 1), (a, "attached", YEAR), (a, "removed", YEAR)], (a, "on_list", YEAR)))
         for figure in FLOW_FIGURES:
             lines.append(([(a, figure, m) for m in range(MONTHS)], (a, figure, YEAR)))
@@ -284,19 +317,19 @@ def compute(month: datetime.date) -> dict:
     """The published figures of `month` (a first of the month): suppressed, ready to store."""
     values, area, children, p = raw_counts(month)
     hidden = hidden_figures(values, area)
-    # A month's flows are withheld before its stocks: a stock sits in two months' equations.
-    cost = {k: 1 for k in values if k[1] == "waiting"}
-    shown = sup.protect_figures(values, lines_of(area, children, values), hidden=hidden, cost=cost)
+    shown = sup.protect_figures(values, lines_of(area, children, values), hidden=hidden, cost=costs(values, area))
     months = [add_months(p["start"], m).isoformat()[:7] for m in range(MONTHS)]
     series = {}
     for a in area:
-        # None: not published at this level (a community's monthly flows).
+        # None: not published at this level (a community's monthly flows, a division's
+        # monthly reasons).
         s = {figure: [None if (a, figure, m) in hidden else shown[(a, figure, m)] for m in range(MONTHS)]
              for figure in FIGURES}
         s["waiting_start"] = shown[(a, "waiting", -1)]
         before = [shown[(a, "waiting", m - 1)] for m in range(MONTHS)]
         s["net"] = [_difference(w, b) for w, b in zip(s["waiting"], before)]
-        s["year"] = {figure: shown[(a, figure, YEAR)] for figure in FLOW_FIGURES}
+        s["year"] = {figure: shown[(a, figure, YEAR)] if (a, figure, YEAR) not in hidden else _sum(s[figure])
+                     for figure in FLOW_FIGURES}
         s["year"]["net"] = _difference(s["waiting"][-1], s["waiting_start"])
         series[a] = s
     waits = defaultdict(lambda: defaultdict(dict))
@@ -313,7 +346,7 @@ def compute(month: datetime.date) -> dict:
         waits[a][g][kind] = [sup.percentile_display(n, round(median) if median is not None else None),
                              sup.percentile_display(n, round(p90) if p90 is not None else None)]
     return {
-        "version": 1, "month": month.isoformat()[:7], "months": months,
+        "version": 2, "month": month.isoformat()[:7], "months": months,
         "areas": area, "children": children, "series": series,
         "waits": {a: dict(g) for a, g in waits.items()},
     }
@@ -322,6 +355,12 @@ def compute(month: datetime.date) -> dict:
 def _difference(end, start):
     """A net change, published only where both stocks are (it then tells nothing new)."""
     return end - start if isinstance(end, int) and isinstance(start, int) else sup.SECONDARY
+
+
+def _sum(months):
+    """A 12-month total of published months: their sum where every one is a number (it then
+    tells nothing new), else withheld; it is not a figure of its own."""
+    return sum(months) if all(isinstance(v, int) for v in months) else sup.SECONDARY
 
 
 def build(month: datetime.date | None = None) -> OpenFiguresSnapshot:

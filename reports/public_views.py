@@ -14,8 +14,7 @@ from reports import figures
 FIGURE_LABELS = {
     "waiting": "People waiting at the end of the month",
     "on_list": "People on the list during the month",
-    "new": "New registrations (people)",
-    "returned": "Back on the list",
+    "new": "Joined the list (new registrations and people back on it)",
     "attached": "Attached to a provider",
     "removed": "Left the list for other reasons",
     **{f"removed_{key}": f"Left: {label.lower()}" for key, label in figures.REASONS},
@@ -29,6 +28,7 @@ _TRANSLATED_LABELS = [
     gettext_noop("People on the list during the month"),
     gettext_noop("New registrations (people)"),
     gettext_noop("Back on the list"),
+    gettext_noop("Joined the list (new registrations and people back on it)"),
     gettext_noop("Attached to a provider"),
     gettext_noop("Left the list for other reasons"),
     gettext_noop("Net change in people waiting"),
@@ -73,7 +73,7 @@ def index(request):
     area = _area(data, request)
     info, series, labels = data["areas"][area], data["series"][area], _labels()
     months = data["months"]
-    keys = ["waiting", "new", "returned", "attached", "removed", "net"]
+    keys = ["waiting", "new", "attached", "removed", "net"]
     month_rows = [[month, *[series[k][i] for k in keys]] for i, month in enumerate(months)]
     year = series["year"]
     year_row = [_("The 12 months"), series["waiting"][-1], *[year[k] for k in keys[1:]]]
@@ -125,7 +125,8 @@ def csv_download(request):
     out.writerow(["# Health Connect Registry open figures", f"month described: {data['month']}",
                   f"built: {snapshot.built_at.isoformat(timespec='seconds')}",
                   "people; <10 = 1 to 9; x = withheld so that a small figure cannot be worked out; "
-                  "empty = not published at this level (a community's monthly flows: see its 12 months)"])
+                  "empty = not published at this level (a community's monthly flows, a division's monthly joined "
+                  "and removed: see their 12 months)"])
     out.writerow(["level", "area", "parent", "month", "figure", "value"])
     keys = [*figures.FIGURES, "net"]
     for a, info in data["areas"].items():

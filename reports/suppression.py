@@ -19,9 +19,11 @@ The rule (what a reader of a report, or of its CSV, can rely on):
    values 1..9, given the line's total and the possible values of its other withheld
    figures.
 
-3. Secondary suppression. While a line is not protected, its smallest not-yet-withheld
-   cell is withheld too and shown as "x" (cells of 10 or more first: withholding a zero
-   adds little uncertainty). If even withholding every cell does not protect it, the
+3. Secondary suppression. While a line is not protected, its cheapest not-yet-withheld
+   cell is withheld too and shown as "x": the lowest `cost` first (the open figures: a
+   community's before a division's, a reason before a total, a flow before a stock), then
+   the smallest of 10 or more; never a zero (withheld, a zero among zeros is pinned back by
+   the total at once; the audit's last resort only). If even withholding every cell does not protect it, the
    total is withheld instead ("x") and the line is tried again from its primary cells.
 
 4. A figure often sits in several lines (a PCN's weekly count is a cell of the
@@ -175,12 +177,9 @@ def protect_figures(values: dict, lines: list, *, hidden=frozenset(), cost=None)
     for fid in hidden:
         kinds[fid] = SECONDARY
     cost = cost or {}
-    by_figure = {}
-    for n, (cells, total) in enumerate(lines):
-        for fid in [*cells, total]:
-            by_figure.setdefault(fid, []).append(n)
+    by_figure = _by_figure(lines)
     while True:
-        _line_pass(values, lines, kinds, hidden, cost)
+        _line_pass(values, lines, kinds, hidden, cost, by_figure)
         weak = [fid for fid in _audit(values, lines, kinds, hidden) if fid not in hidden]
         if not weak:
             break
@@ -188,46 +187,106 @@ def protect_figures(values: dict, lines: list, *, hidden=frozenset(), cost=None)
             break  # everything around the weak figures is already withheld
     return {fid: _show(values[fid], kinds[fid]) for fid in values}
 
-def _line_pass(values, lines, kinds, hidden=frozenset(), cost=None):
-    """Rule 3, line by line, until no line needs more; updates `kinds` in place."""
+def _derived(lines, kinds, hidden, by_figure):
+    """The hidden figures a reader works out exactly: a line whose only unknown is one of
+    them gives it (the month's "on the list" is last month's stock plus its new people), and
+    that may give another. They are known, not unknowns, to the lines they are in."""
+    known = {}  # hidden figure -> the line that gives it
+    # In the lines' order, not the set's: the same figures give the same publication.
+    todo = [n for f, ns in by_figure.items() if f in hidden for n in ns]
+    todo.reverse()
+    while todo:
+        n = todo.pop()
+        cells, total = lines[n]
+        unknown = [f for f in [*cells, total] if kinds[f] and f not in known]
+        if len(unknown) == 1 and unknown[0] in hidden:
+            known[unknown[0]] = n
+            todo += by_figure.get(unknown[0], [])
+    return known
+
+
+def _line_pass(values, lines, kinds, hidden=frozenset(), cost=None, by_figure=None):
+    """Rule 3, line by line, until no line needs more; updates `kinds` in place.
+
+    Partners are chosen by `cost` first (the cheapest figure is withheld: a community's
+    before a division's, a reason before a total), then among figures of 10 or more before
+    zeros (withholding a zero adds little uncertainty), then the smallest."""
     checked = {}  # line number -> the kinds it was last found protected with
+    cost = cost or {}
+    if by_figure is None:
+        by_figure = _by_figure(lines)
     changed = True
     while changed:
         changed = False
+        derived = _derived(lines, kinds, hidden, by_figure) if hidden else {}
+
+        def kind(f, derived=derived):
+            return None if f in derived else kinds[f]
+
         for n, (cells, total) in enumerate(lines):
             if not cells:
                 continue
-            signature = (kinds[total], *(kinds[c] for c in cells))
+            signature = (kind(total), *(kind(c) for c in cells))
             if checked.get(n) == signature:
                 continue
             cell_values = [values[c] for c in cells]
-            cell_kinds = [kinds[c] for c in cells]
-            total_kind = kinds[total]
-            cost = cost or {}
+            cell_kinds = [kind(c) for c in cells]
+            total_kind = kind(total)
             while not line_is_protected(cell_values, cell_kinds, values[total], total_kind):
                 if hidden and PRIMARY not in cell_kinds and total_kind != PRIMARY and all(
                         f in hidden for f, k in zip([*cells, total], [*cell_kinds, total_kind]) if k):
                     break  # the only unknown is a hidden figure: nothing here to protect
-                candidates = [i for i, k in enumerate(cell_kinds) if not k]
-                if candidates:
-                    big = [i for i in candidates if cell_values[i] >= THRESHOLD]
-                    pick = min(big or candidates, key=lambda i: (cost.get(cells[i], 0), cell_values[i], i))
-                    cell_kinds[pick] = SECONDARY
-                elif not total_kind:
+
+                def rank(f):
+                    return (cost.get(f, 0), values[f] < THRESHOLD, values[f], str(f))
+
+                # Never a zero: withheld, it would be 0 or at least 10, and among zeros (a
+                # reason nobody gave) the line's total pins it back to 0 at once.
+                candidates = [i for i, k in enumerate(cell_kinds)
+                              if not k and cells[i] not in hidden and cell_values[i]]
+                # A hidden figure of this line that a reader works out from another line
+                # stops being known when a figure of that line is withheld: often cheaper
+                # (a community's 12 months rather than another month of a division).
+                elsewhere = [(f, h) for h, k in zip([*cells, total], [*cell_kinds, total_kind])
+                             if not k and h in derived
+                             for f in [*lines[derived[h]][0], lines[derived[h]][1]]
+                             if not kinds[f] and f not in hidden and values[f]]
+                best = min(candidates, key=lambda i: rank(cells[i])) if candidates else None
+                other = min(elsewhere, key=lambda fh: rank(fh[0])) if elsewhere else None
+                if other and (best is None or rank(other[0]) < rank(cells[best])):
+                    kinds[other[0]] = SECONDARY  # published nowhere now; the next sweep sees it
+                    changed = True
+                    f, h = other
+                    if h == total:
+                        total_kind = SECONDARY
+                    else:
+                        cell_kinds[cells.index(h)] = SECONDARY
+                    continue
+                if best is not None:
+                    cell_kinds[best] = SECONDARY
+                elif not total_kind and total not in hidden:
                     # Withholding the total takes away the line's equation: start again
                     # from the cells as they were, which may now need fewer partners.
                     total_kind = SECONDARY
-                    cell_kinds = [kinds[c] for c in cells]
+                    cell_kinds = [kind(c) for c in cells]
                 else:
                     break  # everything is withheld; nothing more this line can do
             for c, k in zip(cells, cell_kinds):
-                if kinds[c] != k:
+                if k and kinds[c] != k:
                     kinds[c] = k
                     changed = True
-            if kinds[total] != total_kind:
+            if total_kind and kinds[total] != total_kind:
                 kinds[total] = total_kind
                 changed = True
-            checked[n] = (kinds[total], *(kinds[c] for c in cells))
+            checked[n] = (kind(total), *(kind(c) for c in cells))
+
+
+def _by_figure(lines):
+    by_figure = {}
+    for n, (cells, total) in enumerate(lines):
+        for fid in [*cells, total]:
+            by_figure.setdefault(fid, []).append(n)
+    return by_figure
 
 
 BIG = 10**12
@@ -308,7 +367,8 @@ def _strengthen(values, lines, kinds, weak, by_figure, hidden=frozenset(), cost=
     did = False
 
     def rank(c):
-        return (cost.get(c, 0), values[c] < THRESHOLD, values[c])
+        # A zero only when nothing else is left: withheld, it is pinned back by a total at once.
+        return (values[c] == 0, cost.get(c, 0), values[c] < THRESHOLD, values[c])
 
     for fid in weak:
         best = None

@@ -115,7 +115,7 @@ def expected(world):
     for community, registered, size, _, events, _ in world["plans"]:
         c = community.pk
         timeline = [(registered, "new")] + [
-            (day, "returned" if to in OPEN else ("attached" if to == "attached" else f"removed_{REASONS[reason]}"))
+            (day, "new" if to in OPEN else ("attached" if to == "attached" else f"removed_{REASONS[reason]}"))
             for day, _, to, reason in events]
         for day, kind in timeline:
             if day < end and month_index(day) >= 0:
@@ -125,7 +125,7 @@ def expected(world):
             state = None
             for day, kind in timeline:
                 if day < month_end:
-                    state = "open" if kind in ("new", "returned") else "closed"
+                    state = "open" if kind == "new" else "closed"
             if state == "open":
                 out[(c, "waiting", m)] += size
     return out
@@ -143,7 +143,7 @@ def test_the_figures_agree_with_counts_computed_independently(world):
 def check_counts(world, data):
     assert data["month"] == "2026-10" and data["months"][0] == "2025-11" and len(data["months"]) == 12
     want = expected(world)
-    flows = ["new", "returned", "attached", *[f"removed_{k}" for k, _ in figures.REASONS]]
+    flows = ["new", "attached", *[f"removed_{k}" for k, _ in figures.REASONS]]
     compared = suppressed = 0
 
     def compare(shown, count, where):
@@ -166,6 +166,12 @@ def check_counts(world, data):
         for figure in flows:
             compare(series["year"][figure], sum(want[(community.pk, figure, m)] for m in range(figures.MONTHS)),
                     (community.name, figure, "year"))
+    # A division: its stock and attachments monthly; joined and removed over the 12 months.
+    division = data["series"][f"d:{world['communities'][0].division_id}"]
+    assert all(isinstance(v, (int, str)) for v in division["waiting"] + division["attached"])
+    for figure in ["new", "removed", *figures.REASON_FIGURES]:
+        assert division[figure] == [None] * figures.MONTHS
+        assert division["year"][figure] is not None
     # The province (the four communities' people) month by month, every figure.
     province = data["series"]["p"]
     for figure in ["waiting", *flows]:
@@ -230,7 +236,7 @@ def published_lines(data):
                 lines.append(([(k, figure, m) for k in kids], (parent, figure, m)))
     for a in data["series"]:
         lines.append(([(a, f"removed_{k}", year) for k, _ in figures.REASONS], (a, "removed", year)))
-        lines.append(([(a, "waiting", -1), (a, "new", year), (a, "returned", year)], (a, "on_list", year)))
+        lines.append(([(a, "waiting", -1), (a, "new", year)], (a, "on_list", year)))
         lines.append(([(a, "waiting", figures.MONTHS - 1), (a, "attached", year), (a, "removed", year)],
                       (a, "on_list", year)))
         lines.append(([(a, "waiting", -1), (a, "net", year)], (a, "waiting", figures.MONTHS - 1)))
@@ -239,7 +245,7 @@ def published_lines(data):
         for m in range(figures.MONTHS):
             lines.append(([(a, f"removed_{k}", m) for k, _ in figures.REASONS], (a, "removed", m)))
             # Last month's stock and this month's flows: the subtraction of months.
-            lines.append(([(a, "waiting", m - 1), (a, "new", m), (a, "returned", m)], (a, "on_list", m)))
+            lines.append(([(a, "waiting", m - 1), (a, "new", m)], (a, "on_list", m)))
             lines.append(([(a, "waiting", m), (a, "attached", m), (a, "removed", m)], (a, "on_list", m)))
             lines.append(([(a, "waiting", m - 1), (a, "net", m)], (a, "waiting", m)))
     return ids, lines
@@ -318,6 +324,20 @@ def check_the_attacker_finds_an_unprotected_cell(data):
         s["year"] = {**{f: naive[(a, f, figures.YEAR)] for f in figures.FLOW_FIGURES}, "net": sup.SECONDARY}
     worked_out, _ = attack(data)
     assert worked_out
+
+
+def test_each_level_publishes_what_its_counts_bear():
+    published = figures.is_published
+    for level in ("province", "health_authority"):
+        assert all(published(level, f, m) for f in figures.FIGURES for m in range(figures.MONTHS))
+        # No 12-month total beside published months: the page adds them up, no equation of its own.
+        assert not any(published(level, f, figures.YEAR) for f in figures.FLOW_FIGURES)
+    assert published("division", "waiting", 3) and published("division", "attached", 3)
+    assert not published("division", "new", 3) and published("division", "new", figures.YEAR)
+    assert not published("division", "removed_moved_away", 3) and published("division", "removed", figures.YEAR)
+    assert published("community", "waiting", 3) and not published("community", "attached", 3)
+    assert published("community", "attached", figures.YEAR)
+    assert not any(published(level, "on_list", m) for level in ("province", "community") for m in range(13))
 
 
 def check_net_change(data):

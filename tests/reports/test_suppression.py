@@ -199,3 +199,41 @@ def test_the_audit_catches_a_chain_across_lines():
     possible = _possible(shown, 14)  # x can be 0 or 10..14: enough to hold every true value here
     assert shown[("c:2", "1")] == "<10"
     assert len(possible[("2", "1")]) >= sup.MIN_POSSIBLE
+
+
+# --- complements by cost, never a zero, hidden figures a reader works out -----------------
+
+
+def test_the_cheapest_partner_is_withheld_not_the_large_aggregate():
+    # A region's two leaves and a large figure in the same line: by cost, a leaf goes.
+    values = {"leaf_a": 4, "leaf_b": 30, "region": 5000, "total": 5034}
+    lines = [(["leaf_a", "leaf_b", "region"], "total")]
+    shown = sup.protect_figures(values, lines, cost={"leaf_a": 0, "leaf_b": 0, "region": 100, "total": 1000})
+    assert shown == {"leaf_a": "<10", "leaf_b": "x", "region": 5000, "total": 5034}
+    # Without costs the smallest figure of 10 or more goes, as before.
+    values = {"a": 4, "b": 5000, "c": 30, "total": 5034}
+    assert sup.protect_figures(values, [(["a", "b", "c"], "total")])["c"] == "x"
+
+
+def test_a_zero_is_never_a_partner():
+    # Withheld, a zero among zeros is pinned back to 0 by the total: the 30 goes instead.
+    values = {"small": 4, "z1": 0, "z2": 0, "big": 30, "total": 34}
+    shown = sup.protect_figures(values, [(["small", "z1", "z2", "big"], "total")],
+                                cost={"z1": 0, "z2": 0, "big": 5})
+    assert shown == {"small": "<10", "z1": 0, "z2": 0, "big": "x", "total": 34}
+
+
+def test_a_hidden_figure_a_reader_works_out_protects_nothing():
+    # A month: start + joined = on the list (never published) = end + attached + removed. The
+    # first line gives "on the list", so a small "removed" needs a partner in the second:
+    # the flow (cheaper) rather than the stock.
+    values = {"start": 500, "joined": 80, "on_list": 580, "end": 540, "attached": 35, "removed": 5}
+    lines = [(["start", "joined"], "on_list"), (["end", "attached", "removed"], "on_list")]
+    shown = sup.protect_figures(values, lines, hidden={"on_list"},
+                                cost={"start": 5, "end": 5, "joined": 4, "attached": 3, "removed": 1})
+    assert shown["removed"] == "<10" and shown["attached"] == "x"
+    assert shown["start"] == 500 and shown["end"] == 540 and shown["joined"] == 80
+    # And it is the cheaper route to withhold a figure of the line that gives it away.
+    shown = sup.protect_figures(values, lines, hidden={"on_list"},
+                                cost={"start": 5, "end": 5, "joined": 1, "attached": 3, "removed": 1})
+    assert shown["joined"] == "x" and shown["attached"] == 35
