@@ -131,7 +131,7 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.bench.bench_api_site", "SECURE_SSL_REDIRECT": "0",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.bench.api_site", "SECURE_SSL_REDIRECT": "0",
            "ATTACH_API_RATE": "1000000/min", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
            "ATTACH_REQUIRE_MFA": "0"}
     proc = subprocess.Popen(
