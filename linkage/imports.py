@@ -17,7 +17,6 @@ import time
 from collections import defaultdict
 from types import SimpleNamespace
 
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -28,6 +27,7 @@ from attachment.core.audit import Actor
 from attachment.core.bulk import copy_insert, draw_ids
 from attachment.core.errors import DomainError
 from attachment.core.jobs import Stopwatch
+from attachment.core.progress import CachedProgress
 from linkage import apply, localfile, registry_frame
 from linkage.models import ImportRow, WaitlistImport
 from registries.models import Community, Division
@@ -45,16 +45,8 @@ class LocalImportError(DomainError):
 
 # --- progress (the cache, so the page reads it while the import's transaction is open) ---
 
-def progress_key(upload_id: int) -> str:
-    return f"waitlist-import:{upload_id}:progress"
-
-
-def set_progress(upload_id: int, percent: int, phase: str) -> None:
-    cache.set(progress_key(upload_id), {"percent": int(percent), "phase": phase}, timeout=6 * 3600)
-
-
-def get_progress(upload_id: int) -> dict:
-    return cache.get(progress_key(upload_id)) or {"percent": 0, "phase": "Waiting for a worker"}
+_progress = CachedProgress("waitlist-import")
+progress_key, set_progress, get_progress = _progress.key, _progress.set, _progress.get
 
 
 # --- storage and the check ------------------------------------------------------------------

@@ -11,7 +11,6 @@ import datetime
 import hashlib
 import logging
 
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from attachment.core import audit, unavailable
 from attachment.core.jobs import Stopwatch
+from attachment.core.progress import CachedProgress
 from providers.models import Provider
 from registries.models import PanelUpload
 from registries.panels import PanelError
@@ -32,16 +32,8 @@ REPORT_MAX_CONFLICTS = 2_000
 
 # --- progress (the cache, so the page can read it while the load transaction is open) ---
 
-def progress_key(upload_id: int) -> str:
-    return f"panel-upload:{upload_id}:progress"
-
-
-def set_progress(upload_id: int, percent: int, phase: str) -> None:
-    cache.set(progress_key(upload_id), {"percent": int(percent), "phase": phase}, timeout=6 * 3600)
-
-
-def get_progress(upload_id: int) -> dict:
-    return cache.get(progress_key(upload_id)) or {"percent": 0, "phase": "Waiting for a worker"}
+_progress = CachedProgress("panel-upload")
+progress_key, set_progress, get_progress = _progress.key, _progress.set, _progress.get
 
 
 # --- storage -------------------------------------------------------------------
