@@ -119,9 +119,12 @@ class Attempt:
         return self.registration is not None
 
 
-def attempt(request, reference_code: str, date_of_birth: datetime.date, *, only_code: str | None = None) -> Attempt:
+def attempt(request, reference_code: str, date_of_birth: datetime.date, *, only_code: str | None = None,
+            count_every_try: bool = False) -> Attempt:
     """Check the limits, verify, and count a failure. `only_code`: the page is about this
-    code (the offer page's URL); another code is a failure like a wrong date."""
+    code (the offer page's URL); another code is a failure like a wrong date.
+    `count_every_try`: count a match too, for a page whose answer must not differ (even in
+    the work done) between a match and a miss (self-service's first step)."""
     code = normalize_code(reference_code)
     limit, window = parse_rate(settings.ATTACH_LOOKUP_RATE)
     nonce = _device_nonce(request, code)
@@ -137,7 +140,7 @@ def attempt(request, reference_code: str, date_of_birth: datetime.date, *, only_
     registration = verify(code, date_of_birth)
     if registration is not None and only_code is not None and registration.reference_code != only_code:
         registration = None
-    if registration is None:
+    if registration is None or count_every_try:
         for bucket in buckets:
             _limits().add(bucket, 0, timeout=window + 1)
             _limits().incr(bucket)

@@ -2,8 +2,9 @@
 
 A browser that gives a reference code and a date of birth (patients.lookup, with its
 limits) gets a *ticket*, a random token kept in its session, whether or not the two
-matched. When they matched, a OneTimeCode row is made for the ticket and a task draws a
-6-digit code and sends it to the contact on file (email, else a text message). The code
+matched, and a task is queued either way (the page does the same work for a match and a
+miss). When they matched, the task makes a OneTimeCode row for the ticket, draws a 6-digit
+code and sends it to the contact on file (email, else a text message). The code
 is stored only as an HMAC keyed by SECRET_KEY, so the table alone gives no code away.
 
 A ticket's code:
@@ -82,20 +83,33 @@ def _sends_allowed(registration: Registration) -> bool:
 
 
 def request_code(registration: Registration | None, ticket: str) -> None:
-    """Ask for a code for `ticket`. With no registration (the details did not match), nothing
-    is made or sent; the caller answers the same either way."""
-    if registration is None:
-        return
-    channel = channel_for(registration)
-    if channel is None or not _sends_allowed(registration):
-        return
-    code = OneTimeCode.objects.create(registration=registration, ticket_hash=_hash("ticket", ticket), channel=channel)
+    """Ask for a code for `ticket`: the same work whether or not the details matched (one
+    task queued, carrying the registration or None), so the page's time tells nothing even
+    when the server is slow enough to outrun the padding. The task makes and sends the code
+    (request_and_deliver); for None it does nothing. A broker that is down answers 503 in
+    both cases alike."""
     from attachment.core.unavailable import enqueue_on_commit
     from patients import tasks
 
-    # The code is drawn by the task, so it never crosses the broker in clear. A broker that is
-    # down leaves the row unsent (it can never be used) and the page answers 503.
-    enqueue_on_commit(tasks.send_one_time_code, code.pk, on_failure=lambda: None)
+    enqueue_on_commit(tasks.send_one_time_code, registration.pk if registration else None,
+                      _hash("ticket", ticket), on_failure=lambda: None)
+
+
+def request_and_deliver(registration_id: int | None, ticket_hash: str) -> bool:
+    """The task's half of request_code: make the ticket's code row (within the household's
+    send limit) and send it. Idempotent: a re-delivered task finds its row and sends nothing
+    twice. False when nothing was sent."""
+    if registration_id is None:
+        return False
+    row = OneTimeCode.objects.filter(ticket_hash=ticket_hash).only("pk").first()
+    if row is None:
+        registration = Registration.objects.filter(pk=registration_id).first()
+        channel = channel_for(registration) if registration else None
+        if channel is None or not _sends_allowed(registration):
+            return False
+        row, _ = OneTimeCode.objects.get_or_create(
+            ticket_hash=ticket_hash, defaults={"registration": registration, "channel": channel})
+    return deliver(row.pk)
 
 
 def deliver(code_id: int) -> bool:

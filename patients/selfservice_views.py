@@ -36,7 +36,8 @@ def start(request):
     """Step 1: the reference code and a date of birth. Whatever the answer, a ticket and the code page."""
     form = ProveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = lookup.attempt(request, form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"])
+        result = lookup.attempt(request, form.cleaned_data["reference_code"], form.cleaned_data["date_of_birth"],
+                                count_every_try=True)
         if result.refused:
             return render(request, "patients/self/refused.html", status=429)
         ticket = otp.new_ticket()

@@ -55,11 +55,15 @@ def send_reference_code(registration_id: int) -> bool:
     retry_backoff=5,
     max_retries=3,
 )
-def send_one_time_code(code_id: int) -> bool:
-    """Draw and send one self-service code. Idempotent: a code already sent is not sent again."""
+def send_one_time_code(registration_id: int | None, ticket_hash: str) -> bool:
+    """Make, draw and send one self-service code; queued for every first step, matched
+    (registration_id) or not (None: nothing to do). Idempotent: a code already sent is not
+    sent again."""
     from patients import otp
 
+    if registration_id is None:
+        return False  # no job record: a stranger's try would fill the jobs page
     with tracked("patients.send_one_time_code") as run:
-        sent = otp.deliver(code_id)
-        run.summary = "One-time code sent" if sent else "Already sent"
+        sent = otp.request_and_deliver(registration_id, ticket_hash)
+        run.summary = "One-time code sent" if sent else "Nothing sent (already sent, or the household's limit)"
     return sent
