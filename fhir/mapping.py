@@ -275,6 +275,13 @@ def capability_statement() -> dict:
         {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
          "searchParam": [{"name": "patient", "type": "reference"}, {"name": "_id", "type": "token"}]}
         for name in care
+    ] + [
+        {"type": "ServiceRequest", "interaction": [{"code": "read"}, {"code": "search-type"}],
+         "documentation": "A care referral; its step (requested, accepted, booked, seen, report received, "
+                          "closed, rejected, cancelled) is the businessStatus of its contained Task.",
+         "searchParam": [{"name": "patient", "type": "reference"}, {"name": "subject", "type": "reference"},
+                         {"name": "status", "type": "token", "documentation": "active, completed, revoked"},
+                         {"name": "_id", "type": "token"}]}
     ]
     return validated({
         "resourceType": "CapabilityStatement",

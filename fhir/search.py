@@ -12,6 +12,7 @@ import re
 
 from django.db.models import Q
 
+from care.referral_models import ENDED_STEPS, OPEN_STEPS
 from fhir import mapping
 
 DEFAULT_COUNT = 50
@@ -159,6 +160,29 @@ def care_filters(params) -> Q:
         for value in values:
             if name in ("patient", "subject"):
                 q &= Q(patient_id=_reference(value, name, "Patient"))
+            else:
+                q &= _ids(value, name)
+    return q
+
+
+# ServiceRequest.status of a referral (Referral.fhir_request_status) as the steps it covers.
+REFERRAL_STATUS_STEPS = {"active": OPEN_STEPS, "completed": ["closed"], "revoked": ENDED_STEPS}
+
+
+def referral_filters(params) -> Q:
+    """A referral's ServiceRequest: `patient`/`subject`, `_id`, and `status` (active,
+    completed, revoked; a comma is "or", as FHIR's token lists)."""
+    q = Q()
+    for name, values in _pairs(params, {"patient", "subject", "_id", "status"}):
+        for value in values:
+            if name in ("patient", "subject"):
+                q &= Q(patient_id=_reference(value, name, "Patient"))
+            elif name == "status":
+                wanted = [v for v in value.split(",") if v]
+                unknown = [v for v in wanted if v not in REFERRAL_STATUS_STEPS]
+                if not wanted or unknown:
+                    raise SearchError(name, "A referral's status is " + ", ".join(REFERRAL_STATUS_STEPS) + ".")
+                q &= Q(step__in=[s for v in wanted for s in REFERRAL_STATUS_STEPS[v]])
             else:
                 q &= _ids(value, name)
     return q
