@@ -35,9 +35,9 @@ def _token(value: str, parameter: str, systems: dict[str, str]):
         if system and system not in systems:
             raise SearchError(parameter, f"Unknown identifier system {system!r}; this server knows "
                                          + ", ".join(sorted(systems)) + ".")
-        fields = [systems[system]] if system else list(systems.values())
+        fields = [systems[system]] if system else list(dict.fromkeys(systems.values()))
     else:
-        code, fields = value, list(systems.values())
+        code, fields = value, list(dict.fromkeys(systems.values()))
     if not code:
         raise SearchError(parameter, "The identifier has no value.")
     q = Q()
@@ -103,7 +103,7 @@ def practitioner_filters(params) -> Q:
     for name, values in _pairs(params, {"identifier", "name", "_id"}):
         for value in values:
             if name == "identifier":
-                q &= _token(value, name, {mapping.PRACTITIONER_SYSTEM: "practitioner_number"})
+                q &= _token(value, name, dict.fromkeys(mapping.PRACTITIONER_SYSTEMS, "practitioner_number"))
             elif name == "name":
                 q &= _name(value, ["first_name", "last_name"])
             else:
@@ -129,7 +129,7 @@ def organization_filters(params) -> Q:
     for name, values in _pairs(params, {"identifier", "name", "_id"}):
         for value in values:
             if name == "identifier":
-                q &= _token(value, name, {mapping.FACILITY_SYSTEM: "integration__facility_number",
+                q &= _token(value, name, {**dict.fromkeys(mapping.FACILITY_SYSTEMS, "integration__facility_number"),
                                           mapping.CLINIC_SYSTEM: "pk"})
             elif name == "name":
                 q &= Q(name__icontains=value)
