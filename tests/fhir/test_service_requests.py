@@ -126,7 +126,7 @@ def test_every_referral_step_maps_and_validates(client, coordinator, patient):
         "requested", "accepted", "booked", "seen", "report-received", "closed"}
 
 
-def test_read_and_search_are_scoped_and_audited(client, coordinator, patient, provider, clinic):
+def test_read_and_search_are_scoped_and_audited(client, coordinator, patient, provider, clinic, moa):
     referral = _at(S.BOOKED, patient, coordinator)
     login(client, coordinator)
     response, resource = get(client, f"/fhir/ServiceRequest/{referral.pk}")
@@ -143,8 +143,10 @@ def test_read_and_search_are_scoped_and_audited(client, coordinator, patient, pr
     roles.add_role(doctor, roles.PROVIDER)
     provider.user = doctor
     provider.save(update_fields=["user"])
-    login(client, doctor)
-    assert get(client, f"/fhir/ServiceRequest/{referral.pk}")[0].status_code == 200
+    for reader in (doctor, moa):
+        login(client, reader)
+        assert get(client, f"/fhir/ServiceRequest/{referral.pk}")[0].status_code == 200
+        assert AuditEvent.objects.filter(user=reader, action="view", object_type="care.Referral").exists()
 
     # A coordinator of another PCN, an MOA delegated by another provider, a waitlist
     # coordinator: 404 by id, nothing by search.
