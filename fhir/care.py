@@ -3,16 +3,25 @@
 - an Enrolment in a programme is an `EpisodeOfCare` (its need level an extension);
 - a CarePlan is a `CarePlan` at its latest version (`meta.versionId`), its goals as
   contained `Goal`s, its actions as activities, its carers as a contained `CareTeam`;
-- a Task is a `Task`; a Contact is a `Communication`.
+- a Task is a `Task`; a Contact is a `Communication`;
+- a Referral is a `ServiceRequest` with its step in a contained `Task` (see `service_request`).
+
+Goals and the carers' CareTeam stay contained in their CarePlan: they are parts of a plan
+version (JSON on the version row, no ids or history of their own), not records to read alone.
 """
 
 from __future__ import annotations
 
 from care.models import CarePlanVersion
+from care.referral_models import ReferralStep
 from fhir import mapping
 
 NEED_LEVEL_URL = "https://fhir.attach.bc.ca/StructureDefinition/care-need-level"
 CARE_SYSTEM = "https://fhir.attach.bc.ca/CodeSystem/attach-care"
+REFERRAL_TYPE_SYSTEM = "https://fhir.attach.bc.ca/CodeSystem/attach-referral-type"
+REFERRAL_CATEGORY_SYSTEM = "https://fhir.attach.bc.ca/CodeSystem/attach-referral-category"
+REFERRAL_STEP_SYSTEM = "https://fhir.attach.bc.ca/CodeSystem/attach-referral-step"
+REFERRAL_STEP_URL = "https://fhir.attach.bc.ca/StructureDefinition/referral-step-reached"
 GOAL_ACHIEVEMENT = {"not_started": "no-progress", "in_progress": "in-progress", "achieved": "achieved",
                     "not_achieved": "not-achieved"}
 ACTION_STATUS = {"to_do": "not-started", "done": "completed", "cancelled": "cancelled"}
@@ -134,3 +143,99 @@ def latest_versions(plans) -> dict[int, CarePlanVersion]:
     wanted = {(p.pk, p.latest_number) for p in plans}
     versions = CarePlanVersion.objects.filter(plan__in=[p.pk for p in plans])
     return {v.plan_id: v for v in versions if (v.plan_id, v.number) in wanted}
+
+
+# --- referrals (care.referral_models.Referral) ---------------------------------------------------
+# The dated steps, in the order a referral moves (care.referrals.STEP_DATE), and the words of each.
+REFERRAL_STEPS = [("requested", "sent_on"), ("accepted", "accepted_on"), ("booked", "booked_on"),
+                  ("seen", "seen_on"), ("report_received", "report_on"), ("closed", "closed_on")]
+
+
+def _code(value: str) -> str:
+    return value.replace("_", "-")
+
+
+def _coding(system: str, code: str, display: str) -> dict:
+    return {"system": system, "code": code, "display": display}
+
+
+def service_request(r) -> dict:
+    """A Referral as a FHIR `ServiceRequest`, with its step in a contained `Task`.
+
+    FHIR splits a referral in two: the ServiceRequest says what is asked of whom and why
+    (its status only active / completed / revoked), a Task tracks the fulfilment (Task.status
+    and the fine-grained step in Task.businessStatus). The Task is *contained* here, not a
+    `Task` of its own on /fhir/Task: that kind is care.Task (the coordinators' to-dos, its
+    ids theirs), and a referral's step is not a record of its own but a column of the
+    referral; a contained Task keeps the ids apart and the referral in one read. It points
+    at its container (`focus` "#", as FHIR's rule dom-3 allows), its `businessStatus` is
+    the step (requested, accepted, booked, seen, report-received, closed, rejected,
+    cancelled; CodeSystem REFERRAL_STEP_SYSTEM) and its `statusReason` the reason a
+    referral was rejected or cancelled. The dates of the steps reached are the Task's
+    extension REFERRAL_STEP_URL (one per step: `step` code + `date`), the history FHIR
+    would otherwise spread over Provenance resources Attach does not keep.
+
+    The service referred to is free text in Attach (no directory of services), so it is the
+    performer's (and the Task owner's) `display`; "records sent" is a note.
+    """
+    step = r.step
+    step_label = ReferralStep(step).label
+    history = [{"extension": [{"url": "step", "valueCode": _code(s)}, {"url": "date", "valueDate": getattr(r, f).isoformat()}]}
+               for s, f in REFERRAL_STEPS if getattr(r, f) is not None]
+    if r.ended_on:
+        history.append({"extension": [{"url": "step", "valueCode": _code(step)},
+                                      {"url": "date", "valueDate": r.ended_on.isoformat()}]})
+    for h in history:
+        h["url"] = REFERRAL_STEP_URL
+    ended = r.closed_on or r.ended_on
+    period = {"start": r.sent_on.isoformat(), **({"end": ended.isoformat()} if ended else {})}
+    requester = None
+    if r.referred_by_id:
+        requester = {"display": r.referred_by.get_full_name() or r.referred_by.username}
+    task = {
+        "resourceType": "Task", "id": "step",
+        "extension": history,
+        "status": r.fhir_task_status,
+        "businessStatus": {"coding": [_coding(REFERRAL_STEP_SYSTEM, _code(step), step_label)], "text": step_label},
+        "intent": "order",
+        "priority": r.priority,
+        "focus": {"reference": "#"},
+        "for": _subject(r.patient_id),
+        "executionPeriod": period,
+        "authoredOn": r.sent_on.isoformat(),
+        "lastModified": mapping.instant(r.updated_at),
+        "owner": {"display": r.service},
+    }
+    if requester:
+        task["requester"] = requester
+    if r.status_reason:
+        task["statusReason"] = {"text": r.status_reason}
+    notes = []
+    if r.records_sent:
+        notes.append({"text": "Records sent with the referral."})
+    if r.status_reason:
+        notes.append({"text": f"{step_label}: {r.status_reason}"})
+    data = {
+        "resourceType": "ServiceRequest",
+        "id": str(r.pk),
+        "meta": {"lastUpdated": mapping.instant(r.updated_at)},
+        "contained": [task],
+        "status": r.fhir_request_status,
+        "intent": "order",
+        "category": [{"coding": [_coding(REFERRAL_CATEGORY_SYSTEM, _code(r.type.category),
+                                         r.type.get_category_display())]}],
+        "priority": r.priority,
+        "code": {"coding": [_coding(REFERRAL_TYPE_SYSTEM, _code(r.type.code), r.type.name)],
+                 "text": r.type.name},
+        "subject": _subject(r.patient_id),
+        "authoredOn": r.sent_on.isoformat(),
+        "performer": [{"display": r.service}],
+        "reasonCode": [{"text": r.reason}],
+    }
+    if r.appointment_on:
+        data["occurrenceDateTime"] = r.appointment_on.isoformat()
+    if requester:
+        data["requester"] = requester
+    if notes:
+        data["note"] = notes
+    return mapping.validated(data)

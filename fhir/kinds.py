@@ -89,6 +89,9 @@ KINDS: dict[str, Kind] = {
                  render=lambda records, user: [care.task(t) for t in records]),
     "Communication": Kind(scope=access.care_contacts, filters=_plain(search.care_filters), personal=True,
                           object_type="care.Contact", render=lambda records, user: [care.communication(c) for c in records]),
+    "ServiceRequest": Kind(scope=lambda user: access.care_referrals(user).select_related("type", "referred_by"),
+                           filters=_plain(search.referral_filters), personal=True, object_type="care.Referral",
+                           render=lambda records, user: [care.service_request(r) for r in records]),
     "Group": Kind(scope=access.panel_readable_providers, filters=search.group_filters, render=_groups,
                   personal=True, object_type="fhir.Group", max_count=10, include=_group_members),
 }

@@ -20,10 +20,20 @@ from fhir.resources.R4B import get_fhir_model_class
 # --- naming systems ------------------------------------------------------------------
 # BC's Personal Health Number, as Infoway and BC's PAS guide name it.
 PHN_SYSTEM = "https://fhir.infoway-inforoute.ca/NamingSystem/ca-bc-patient-healthcare-id"
-# The MSP practitioner and facility numbers, and Attach's own codes. These are Attach's
-# URIs (one place to change them should the province publish others).
-PRACTITIONER_SYSTEM = "https://fhir.attach.bc.ca/NamingSystem/ca-bc-msp-practitioner-number"
-FACILITY_SYSTEM = "https://fhir.attach.bc.ca/NamingSystem/ca-bc-msp-facility-number"
+# The MSP practitioner number and the MSP facility number, as BC's Provider and Location
+# Registry FHIR guide names them (bcgov/moh-plr-fhir, input/fsh/NamingSystems.fsh): the
+# "Ministry Practitioner ID" (MPID, OID 2.16.840.1.113883.3.40.2.11, the root BC's EMRs
+# give the MSP practitioner number in CDX documents) and the "MSP Facility Number" (HFI).
+PRACTITIONER_SYSTEM = "https://health.gov.bc.ca/fhir/NamingSystem/ca-bc-ministry-practitioner-id"
+FACILITY_SYSTEM = "https://health.gov.bc.ca/fhir/NamingSystem/ca-bc-msp-facility-id"
+# The URIs Attach used before (its own, and the bulk export's): still accepted on input
+# (panel messages, search), never emitted.
+LEGACY_PRACTITIONER_SYSTEMS = ("https://fhir.attach.bc.ca/NamingSystem/ca-bc-msp-practitioner-number",
+                               "https://fhir.infoway-inforoute.ca/NamingSystem/ca-bc-msp-practitioner-number")
+LEGACY_FACILITY_SYSTEMS = ("https://fhir.attach.bc.ca/NamingSystem/ca-bc-msp-facility-number",)
+PRACTITIONER_SYSTEMS = (PRACTITIONER_SYSTEM, *LEGACY_PRACTITIONER_SYSTEMS)
+FACILITY_SYSTEMS = (FACILITY_SYSTEM, *LEGACY_FACILITY_SYSTEMS)
+# Attach's own codes and identifiers.
 CLINIC_SYSTEM = "https://fhir.attach.bc.ca/NamingSystem/attach-clinic-id"
 REGISTRATION_SYSTEM = "https://fhir.attach.bc.ca/NamingSystem/attach-registration-reference"
 NEED_SYSTEM = "https://fhir.attach.bc.ca/CodeSystem/attach-need"
@@ -275,6 +285,13 @@ def capability_statement() -> dict:
         {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
          "searchParam": [{"name": "patient", "type": "reference"}, {"name": "_id", "type": "token"}]}
         for name in care
+    ] + [
+        {"type": "ServiceRequest", "interaction": [{"code": "read"}, {"code": "search-type"}],
+         "documentation": "A care referral; its step (requested, accepted, booked, seen, report received, "
+                          "closed, rejected, cancelled) is the businessStatus of its contained Task.",
+         "searchParam": [{"name": "patient", "type": "reference"}, {"name": "subject", "type": "reference"},
+                         {"name": "status", "type": "token", "documentation": "active, completed, revoked"},
+                         {"name": "_id", "type": "token"}]}
     ]
     return validated({
         "resourceType": "CapabilityStatement",

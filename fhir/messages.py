@@ -196,14 +196,14 @@ def _message(message_id: str, items: list[dict]) -> Message:
     g, group = resolve(focus[0], "Group", "Bundle.entry[0].resource.focus[0]")
     p, practitioner = resolve(group.get("managingEntity"), "Practitioner",
                               f"Bundle.entry[{g}].resource.managingEntity")
-    number = _identifier(practitioner, {mapping.PRACTITIONER_SYSTEM}, f"Bundle.entry[{p}].resource",
+    number = _identifier(practitioner, set(mapping.PRACTITIONER_SYSTEMS), f"Bundle.entry[{p}].resource",
                          "the MSP practitioner number")[1]
     organizations = [i for i, item in enumerate(items) if item["resource"]["resourceType"] == "Organization"]
     if len(organizations) != 1:
         raise MessageError("The message carries the facility's Organization (one).", expression="Bundle.entry",
                            code="required")
     o = organizations[0]
-    facility = _identifier(items[o]["resource"], {mapping.FACILITY_SYSTEM, mapping.CLINIC_SYSTEM},
+    facility = _identifier(items[o]["resource"], {*mapping.FACILITY_SYSTEMS, mapping.CLINIC_SYSTEM},
                            f"Bundle.entry[{o}].resource", "the MSP facility number")
     members = group.get("member") or []
     if not members:
@@ -280,7 +280,7 @@ def _provider(user, message: Message) -> Provider:
                            expression=message.practitioner_where, code="forbidden", status=403)
     system, value = message.facility
     clinics = provider.clinics.all()
-    known = (clinics.filter(integration__facility_number=value) if system == mapping.FACILITY_SYSTEM
+    known = (clinics.filter(integration__facility_number=value) if system in mapping.FACILITY_SYSTEMS
              else clinics.filter(pk=int(value)) if value.isdigit() else clinics.none())
     if not known.exists():
         raise MessageError("The Organization is not a facility where this provider works.",

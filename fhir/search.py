@@ -12,6 +12,7 @@ import re
 
 from django.db.models import Q
 
+from care.referral_models import ENDED_STEPS, OPEN_STEPS
 from fhir import mapping
 
 DEFAULT_COUNT = 50
@@ -34,9 +35,9 @@ def _token(value: str, parameter: str, systems: dict[str, str]):
         if system and system not in systems:
             raise SearchError(parameter, f"Unknown identifier system {system!r}; this server knows "
                                          + ", ".join(sorted(systems)) + ".")
-        fields = [systems[system]] if system else list(systems.values())
+        fields = [systems[system]] if system else list(dict.fromkeys(systems.values()))
     else:
-        code, fields = value, list(systems.values())
+        code, fields = value, list(dict.fromkeys(systems.values()))
     if not code:
         raise SearchError(parameter, "The identifier has no value.")
     q = Q()
@@ -102,7 +103,7 @@ def practitioner_filters(params) -> Q:
     for name, values in _pairs(params, {"identifier", "name", "_id"}):
         for value in values:
             if name == "identifier":
-                q &= _token(value, name, {mapping.PRACTITIONER_SYSTEM: "practitioner_number"})
+                q &= _token(value, name, dict.fromkeys(mapping.PRACTITIONER_SYSTEMS, "practitioner_number"))
             elif name == "name":
                 q &= _name(value, ["first_name", "last_name"])
             else:
@@ -128,7 +129,7 @@ def organization_filters(params) -> Q:
     for name, values in _pairs(params, {"identifier", "name", "_id"}):
         for value in values:
             if name == "identifier":
-                q &= _token(value, name, {mapping.FACILITY_SYSTEM: "integration__facility_number",
+                q &= _token(value, name, {**dict.fromkeys(mapping.FACILITY_SYSTEMS, "integration__facility_number"),
                                           mapping.CLINIC_SYSTEM: "pk"})
             elif name == "name":
                 q &= Q(name__icontains=value)
@@ -159,6 +160,29 @@ def care_filters(params) -> Q:
         for value in values:
             if name in ("patient", "subject"):
                 q &= Q(patient_id=_reference(value, name, "Patient"))
+            else:
+                q &= _ids(value, name)
+    return q
+
+
+# ServiceRequest.status of a referral (Referral.fhir_request_status) as the steps it covers.
+REFERRAL_STATUS_STEPS = {"active": OPEN_STEPS, "completed": ["closed"], "revoked": ENDED_STEPS}
+
+
+def referral_filters(params) -> Q:
+    """A referral's ServiceRequest: `patient`/`subject`, `_id`, and `status` (active,
+    completed, revoked; a comma is "or", as FHIR's token lists)."""
+    q = Q()
+    for name, values in _pairs(params, {"patient", "subject", "_id", "status"}):
+        for value in values:
+            if name in ("patient", "subject"):
+                q &= Q(patient_id=_reference(value, name, "Patient"))
+            elif name == "status":
+                wanted = [v for v in value.split(",") if v]
+                unknown = [v for v in wanted if v not in REFERRAL_STATUS_STEPS]
+                if not wanted or unknown:
+                    raise SearchError(name, "A referral's status is " + ", ".join(REFERRAL_STATUS_STEPS) + ".")
+                q &= Q(step__in=[s for v in wanted for s in REFERRAL_STATUS_STEPS[v]])
             else:
                 q &= _ids(value, name)
     return q

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from psycopg import sql
 
-PHN_SYSTEM = "https://fhir.infoway-inforoute.ca/NamingSystem/ca-bc-patient-healthcare-id"
-# The provider's MSP practitioner number (Provider.practitioner_number).
-PRACTITIONER_SYSTEM = "https://fhir.infoway-inforoute.ca/NamingSystem/ca-bc-msp-practitioner-number"
+# The naming systems are fhir.mapping's, so an export says what /fhir/ says.
+from fhir.mapping import CLINIC_SYSTEM, FACILITY_SYSTEM, PHN_SYSTEM, PRACTITIONER_SYSTEM
+
 TYPES = ("Patient", "Group", "Practitioner", "Organization")
 
 _INSTANT = "to_char(({col}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -112,6 +112,10 @@ ORGANIZATION = f"""
 SELECT json_strip_nulls(json_build_object(
     'resourceType', 'Organization', 'id', c.id::text,
     'meta', json_build_object('lastUpdated', {_INSTANT.format(col="c.updated_at")}),
+    'identifier', CASE WHEN ci.facility_number <> ''
+        THEN json_build_array(json_build_object('system', {{facility_system}}, 'value', ci.facility_number),
+                              json_build_object('system', {{clinic_system}}, 'value', c.id::text))
+        ELSE json_build_array(json_build_object('system', {{clinic_system}}, 'value', c.id::text)) END,
     'active', true, 'name', c.name,
     'type', json_build_array(json_build_object('text', 'Primary care clinic')),
     'telecom', CASE WHEN c.phone <> '' THEN json_build_array(json_build_object('system', 'phone', 'value', c.phone)) END,
@@ -121,6 +125,7 @@ SELECT json_strip_nulls(json_build_object(
 ))::text
 FROM providers_clinic c
 JOIN registries_community co ON co.id = c.community_id
+LEFT JOIN fhir_clinicintegration ci ON ci.clinic_id = c.id
 WHERE c.id IN (SELECT pc.clinic_id FROM providers_providerclinic pc WHERE pc.provider_id = ANY({{providers}}))
   AND ({{since}}::timestamptz IS NULL OR c.updated_at >= {{since}})
 """
@@ -135,6 +140,8 @@ def copy_statement(resource_type: str, *, provider_ids, since) -> sql.Composed:
         since=sql.Literal(since),
         phn_system=sql.Literal(PHN_SYSTEM),
         practitioner_system=sql.Literal(PRACTITIONER_SYSTEM),
+        facility_system=sql.Literal(FACILITY_SYSTEM),
+        clinic_system=sql.Literal(CLINIC_SYSTEM),
     )
     return sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')").format(query)
 

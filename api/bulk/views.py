@@ -5,6 +5,10 @@
     GET /fhir/bulk/{export}           202 + X-Progress while it runs; 200 + the manifest; DELETE cancels
     GET /fhir/bulk/{export}/{Type}.ndjson   the files: the requester's alone, until they expire
 
+The kick-off follows the Bulk Data spec's request headers: `Prefer: respond-async` is
+required (without it: 400, an OperationOutcome naming the header), and `Accept`, when
+given, must admit application/fhir+json (a wildcard does; none at all is taken as it).
+
 Errors are FHIR OperationOutcomes. Scope is the access module's: `panel_readable_providers`
 (the system-level export), `panel_to_read` (a Group), `bulk_export_of` (the requester's own).
 """
@@ -26,6 +30,22 @@ from attachment.core.errors import text
 
 PANEL_READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
+FHIR_JSON = "application/fhir+json"
+NDJSON = "application/fhir+ndjson"
+ACCEPTABLE = {FHIR_JSON, "*/*", "application/*"}
+
+
+def asks_async(prefer: str) -> bool:
+    """Whether a Prefer header holds the respond-async preference (among others, any case)."""
+    return any(p.split("=")[0].strip().lower() == "respond-async"
+               for part in prefer.split(",") for p in part.split(";"))
+
+
+def accepts_fhir_json(accept: str) -> bool:
+    """An absent Accept is taken as application/fhir+json; a given one must admit it."""
+    if not accept.strip():
+        return True
+    return any(part.split(";")[0].strip().lower() in ACCEPTABLE for part in accept.split(","))
 
 
 class FhirJSONRenderer(JSONRenderer):
@@ -52,6 +72,10 @@ def _outcome_handler(exc, context):
         return operation_outcome(409, text(exc), code="conflict")
     if isinstance(exc, Http404):
         return operation_outcome(404, str(exc) or "Not found.", code="not-found")
+    if isinstance(exc, exceptions.NotAcceptable):
+        return operation_outcome(406, f"Attach answers in {FHIR_JSON} (the files in {NDJSON}): "
+                                      f"send Accept: {FHIR_JSON}, or none.",
+                                 code="not-supported", expression="Accept")
     if isinstance(exc, exceptions.Throttled):
         response = operation_outcome(429, str(exc.detail), code="throttled")
         if exc.wait:
@@ -65,6 +89,14 @@ def _outcome_handler(exc, context):
         return operation_outcome(exc.status_code, str(exc.detail), code="forbidden" if exc.status_code == 403
                                  else "processing")
     return None
+
+
+class NDJSONRenderer(JSONRenderer):
+    """Lets a file request say `Accept: application/fhir+ndjson` (the spec's default); the
+    file itself is streamed as it was written."""
+
+    media_type = NDJSON
+    format = "ndjson"
 
 
 class _BulkView(APIView):
@@ -81,6 +113,11 @@ class _KickOff(_BulkView):
 
     @extend_schema(exclude=True)
     def get(self, request, **kwargs):
+        if not accepts_fhir_json(request.headers.get("Accept", "")):
+            raise exceptions.NotAcceptable()
+        if not asks_async(request.headers.get("Prefer", "")):
+            return operation_outcome(400, "A bulk export is asynchronous: send the header Prefer: respond-async.",
+                                     code="required", expression="Prefer")
         output_format = request.GET.get("_outputFormat")
         if output_format and output_format not in OUTPUT_FORMATS:
             raise services.ExportError({"_outputFormat": "Attach writes application/fhir+ndjson only."})
@@ -141,6 +178,8 @@ class ExportStatus(_BulkView):
 
 
 class ExportFile(_BulkView):
+    renderer_classes = [NDJSONRenderer, FhirJSONRenderer, JSONRenderer]
+
     @extend_schema(exclude=True)
     def get(self, request, export_id, resource_type):
         export = access.bulk_export_of(request.user, export_id)

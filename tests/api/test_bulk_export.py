@@ -17,6 +17,8 @@ from tests.conftest import login, until
 from tests.factories import PatientFactory
 
 GENDERS = {"male", "female", "other", "unknown"}
+# Bulk Data requires the kick-off to ask for the asynchronous pattern.
+ASYNC = {"HTTP_PREFER": "respond-async"}
 
 
 def _strict(value, where="resource"):
@@ -62,6 +64,7 @@ def test_a_system_exports_its_panels_through_a_real_worker(celery_worker_real, m
     api_client, secret = register(roles.MOA, [provider], name="Riverside EMR")
     headers = bearer(client, api_client, secret)
 
+    ndjson_type = "application/fhir+ndjson"
     kickoff = client.get("/fhir/$export", HTTP_PREFER="respond-async", HTTP_ACCEPT="application/fhir+json", **headers)
     assert kickoff.status_code == 202, kickoff.content
     status_url = kickoff["Content-Location"]
@@ -79,7 +82,9 @@ def test_a_system_exports_its_panels_through_a_real_worker(celery_worker_real, m
     files = {o["type"]: o for o in manifest["output"]}
     assert set(files) == {"Patient", "Group", "Practitioner", "Organization"}
 
-    patients = parse_ndjson(fetch_file(client, files["Patient"]["url"], headers), "Patient")
+    # A file is asked for as the spec's default type (or with no Accept, below).
+    patients = parse_ndjson(fetch_file(client, files["Patient"]["url"], {**headers, "HTTP_ACCEPT": ndjson_type}),
+                            "Patient")
     assert files["Patient"]["count"] == len(patients) == 2  # the panel's two, none of another provider's
     by_id = {p.id: p for p in patients}
     zoe = by_id[str(awkward.pk)]
@@ -111,7 +116,7 @@ def test_a_system_exports_its_panels_through_a_real_worker(celery_worker_real, m
 def test_type_and_since_choose_what_is_written(media, client, api_world, django_capture_on_commit_callbacks):
     provider = api_world["provider"]
     login(client, api_world["moa"])
-    response = client.get(f"/fhir/Group/{provider.pk}/$export", {"_type": "Patient"})
+    response = client.get(f"/fhir/Group/{provider.pk}/$export", {"_type": "Patient"}, **ASYNC)
     assert response.status_code == 202
     export = BulkExport.objects.get()
     assert client.get(response["Content-Location"])["X-Progress"] == "Queued"
@@ -123,7 +128,7 @@ def test_type_and_since_choose_what_is_written(media, client, api_world, django_
     newcomer = PatientFactory(first_name="New")
     PanelEntry.objects.create(provider=provider, patient=newcomer, since=datetime.date.today(), source="98990")
     since = client.get(f"/fhir/Group/{provider.pk}/$export",
-                       {"_type": "Patient,Group", "_since": cut.isoformat().replace("+00:00", "Z")})
+                       {"_type": "Patient,Group", "_since": cut.isoformat().replace("+00:00", "Z")}, **ASYNC)
     export = BulkExport.objects.latest("created_at")
     services.run_export(export.pk)
     files = {o["type"]: o for o in client.get(since["Content-Location"]).json()["output"]}
@@ -138,24 +143,24 @@ def test_bad_requests_answer_an_operation_outcome_naming_the_parameter(client, a
     login(client, api_world["moa"])
     for params, element in [({"_type": "Observation"}, "_type"), ({"_since": "yesterday"}, "_since"),
                             ({"_outputFormat": "text/csv"}, "_outputFormat")]:
-        response = client.get("/fhir/$export", params)
+        response = client.get("/fhir/$export", params, **ASYNC)
         assert response.status_code == 400
         outcome = response.json()
         assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["expression"] == [element]
         parse = get_fhir_model_class("OperationOutcome").model_validate(outcome)
         assert parse.issue[0].code == "invalid"
-    far = client.get(f"/fhir/Group/{api_world['other_provider'].pk}/$export")
+    far = client.get(f"/fhir/Group/{api_world['other_provider'].pk}/$export", **ASYNC)
     assert far.status_code == 404 and far.json()["resourceType"] == "OperationOutcome"
     assert not BulkExport.objects.exists()
     # A manager reads aggregates: no panel export.
     manager_client, secret = register(roles.MANAGER, [api_world["provider"].clinics.first().community.division])
-    assert client.get("/fhir/$export", **bearer(client, manager_client, secret)).status_code == 403
+    assert client.get("/fhir/$export", **ASYNC, **bearer(client, manager_client, secret)).status_code == 403
 
 
 @pytest.mark.django_db
 def test_files_expire_and_a_cancelled_export_is_deleted(media, client, api_world):
     login(client, api_world["moa"])
-    url = client.get("/fhir/$export")["Content-Location"]
+    url = client.get("/fhir/$export", **ASYNC)["Content-Location"]
     export = services.run_export(BulkExport.objects.get().pk)
     folder = services.directory(export)
     assert any(folder.iterdir())
@@ -164,7 +169,7 @@ def test_files_expire_and_a_cancelled_export_is_deleted(media, client, api_world
     assert not folder.exists() and BulkExport.objects.get().status == "expired"
     assert client.get(url).status_code == 404
 
-    again = client.get("/fhir/$export")["Content-Location"]
+    again = client.get("/fhir/$export", **ASYNC)["Content-Location"]
     second = services.run_export(BulkExport.objects.latest("created_at").pk)
     assert client.delete(again).status_code == 202
     assert client.get(again).status_code == 404
@@ -179,7 +184,7 @@ def test_an_empty_panel_is_a_valid_group_without_members(media, client, api_worl
 
     entries.remove_patient(api_world["entry"], reason="Moved away")
     login(client, api_world["moa"])
-    status_url = client.get(f"/fhir/Group/{api_world['provider'].pk}/$export", {"_type": "Group,Patient"})[
+    status_url = client.get(f"/fhir/Group/{api_world['provider'].pk}/$export", {"_type": "Group,Patient"}, **ASYNC)[
         "Content-Location"]
     services.run_export(BulkExport.objects.get().pk)
     output = client.get(status_url).json()["output"]
@@ -198,7 +203,7 @@ def test_a_patient_without_a_phn_is_exported_without_an_identifier(media, client
     for patient in (no_phn, with_address):
         PanelEntry.objects.create(provider=provider, patient=patient, since=datetime.date(2024, 1, 1), source="98990")
     login(client, api_world["moa"])
-    status_url = client.get(f"/fhir/Group/{provider.pk}/$export", {"_type": "Patient"})["Content-Location"]
+    status_url = client.get(f"/fhir/Group/{provider.pk}/$export", {"_type": "Patient"}, **ASYNC)["Content-Location"]
     services.run_export(BulkExport.objects.get().pk)
     (output,) = client.get(status_url).json()["output"]
     content = fetch_file(client, output["url"], {})
