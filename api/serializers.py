@@ -77,19 +77,20 @@ class PanelEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def panel_entry_rows(entries) -> list[dict]:
-    """PanelEntrySerializer's output for a page of open entries, built directly: a panel
-    page is the API's busiest list, and DRF's field machinery is most of its time.
-    tests/api check that the two agree field for field."""
+def panel_entry_rows(rows) -> list[dict]:
+    """PanelEntrySerializer's output for a page of open entries, from the page's SQL rows
+    (registries.panels.selectors.ENTRY_PAGE_COLUMNS): a panel page is the API's busiest
+    list, and DRF's field machinery is most of its time. tests/api check that the two agree
+    field for field."""
     return [{
-        "id": e.id, "provider": e.provider_id,
-        "patient": {"id": p.id, "phn": p.phn, "first_name": p.first_name, "last_name": p.last_name,
-                    "date_of_birth": p.date_of_birth.isoformat(), "gender": p.gender,
-                    "is_primary_contact": p.is_primary_contact},
-        "since": e.since.isoformat(), "source": e.source,
-        "last_visit": e.last_visit.isoformat() if e.last_visit else None,
-        "ended_at": None, "end_reason": e.end_reason,
-    } for e in entries if (p := e.patient) is not None and e.ended_at is None]
+        "id": entry_id, "provider": provider_id,
+        "patient": {"id": patient_id, "phn": phn, "first_name": first_name, "last_name": last_name,
+                    "date_of_birth": date_of_birth.isoformat(), "gender": gender, "is_primary_contact": primary},
+        "since": since.isoformat(), "source": source,
+        "last_visit": last_visit.isoformat() if last_visit else None,
+        "ended_at": None, "end_reason": end_reason,
+    } for (entry_id, provider_id, since, source, last_visit, end_reason,
+           patient_id, phn, first_name, last_name, date_of_birth, gender, primary, *_provider) in rows]
 
 
 class AddPatientSerializer(serializers.Serializer):

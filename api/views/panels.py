@@ -3,7 +3,9 @@
 import django_filters
 from django.conf import settings
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_filters.utils import translate_validation
 from django_ratelimit.core import get_usage
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -22,15 +24,9 @@ from api.serializers import (
 from attachment.core import access, audit, roles
 from providers.models import Provider
 from registries.models import PanelEntry
-from registries.panels import entries
+from registries.panels import entries, selectors
 
 READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
-# What a panel page shows (panel_entry_rows) and its audit row names (the provider): only those
-# columns travel, not every provider column fifty times over.
-PAGE_COLUMNS = ("id", "provider_id", "patient_id", "since", "source", "last_visit", "ended_at", "end_reason",
-                "patient__id", "patient__phn", "patient__first_name", "patient__last_name", "patient__date_of_birth",
-                "patient__gender", "patient__is_primary_contact",
-                "provider__id", "provider__kind", "provider__first_name", "provider__last_name")
 # What the clinic is told when a claim goes to the coordinators: the page's words, the same
 # whatever the registry holds under that PHN (nothing about people outside the clinic leaks).
 REVIEW_MESSAGE = ("This patient needs an attachment coordinator's review before they can be added. "
@@ -44,6 +40,19 @@ class EntryFilter(django_filters.FilterSet):
     class Meta:
         model = PanelEntry
         fields = ["source"]
+
+
+def _entry_filters(request) -> dict:
+    """The page's filters, checked by EntryFilter's form (its field errors a 400, as the
+    filter backend gives), as open_entries_page's keywords; none given, nothing built."""
+    if not any(name in request.GET for name in EntryFilter.base_filters):
+        return {}
+    filterset = EntryFilter(request.GET, queryset=PanelEntry.objects.none())
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    data = filterset.form.cleaned_data
+    return {"source": data.get("source") or None, "since_after": data.get("since_after"),
+            "phn": data.get("phn") or None}
 
 
 def _user_key(group, request):
@@ -73,15 +82,30 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
             queryset=PanelEntry.objects.none(),
             serializer_class=PanelEntrySerializer)
     def entries(self, request, pk=None):
-        # Scope, filters and page in one query; the provider comes with its entries.
-        qs = self.filter_queryset(access.panel_entries_to_read(request.user, pk)
-                                  .select_related("patient", "provider").only(*PAGE_COLUMNS))
-        page = self.paginate_queryset(qs)
-        # An empty page: the caller's own empty panel (or filter), or a 404 outside its scope.
-        provider = page[0].provider if page else access.panel_to_read(request.user, pk)
-        audit.record(user=request.user, action="search" if request.GET.get("phn") else "view", obj=provider,
-                     actor=request.actor, summary=f"API: panel of {provider} read ({len(page)} patients)")
-        return self.get_paginated_response(panel_entry_rows(page))
+        # Scope, filters and page in one statement (the selector's SQL, access's scope): this
+        # is the page EMRs poll. An empty page: the caller's own empty panel (or filter), or a
+        # 404 outside its scope, which panel_to_read tells apart.
+        if not str(pk).isdigit():
+            raise Http404("No such provider in your scope.")
+        filters = _entry_filters(request)
+        scope = access.panel_reader_sql(request.user, "e.provider_id")
+        found = []
+
+        def fetch(**walk):
+            rows, more = selectors.open_entries_page(int(pk), scope, **walk, **filters)
+            found.extend(rows)
+            return panel_entry_rows(rows), more
+
+        page = self.paginator.paginate_keyset(request, fetch)
+        if found:
+            kind, first_name, last_name = found[0][-3:]
+            provider = Provider(pk=int(pk), kind=kind, first_name=first_name, last_name=last_name)
+        else:
+            provider = access.panel_to_read(request.user, pk)
+        audit.record(user=request.user, action="search" if request.GET.get("phn") else "view",
+                     object_type=Provider._meta.label, object_id=str(provider.pk), actor=request.actor,
+                     summary=f"API: panel of {provider} read ({len(page)} patients)")
+        return self.paginator.get_paginated_response(page)
 
     @extend_schema(request=AddPatientSerializer, responses={201: AddPatientResultSerializer,
                                                             202: AddPatientResultSerializer})

@@ -176,19 +176,52 @@ def panel_to_read(user, pk) -> Provider:
     return provider
 
 
-def panel_entries_to_read(user, pk):
-    """The open entries of a provider's panel, if the user may read it; else none. The same
-    scope as panel_to_read, folded into the page's own query (a subquery), so an API page
-    of a panel costs one round trip rather than a look-up and then the page. An empty
-    answer does not say why: ask panel_to_read for the 404."""
-    from registries.models import PanelEntry
+def _object_permission_sql(app_label: str, model: str, codename: str, object_column: str) -> str:
+    """guardian's test "the user (%s), or a group of theirs (%s), holds `codename` on the
+    object in `object_column`", as SQL. Names, not ids, of the permission and content type:
+    ids differ between databases (and between a test's flushes)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    if not str(pk).isdigit():
-        raise Http404("No such provider in your scope.")
-    in_scope = Q(provider__in=acting_providers(user))
+    permission = (f"JOIN {Permission._meta.db_table} ap ON ap.id = op.permission_id AND ap.codename = '{codename}' "
+                  f"JOIN {ContentType._meta.db_table} ct ON ct.id = op.content_type_id "
+                  f"AND ct.app_label = '{app_label}' AND ct.model = '{model}'")
+    members = Group.user_set.through._meta.db_table
+    return (f"(EXISTS (SELECT 1 FROM {UserObjectPermission._meta.db_table} op {permission} "
+            f"WHERE op.user_id = %s AND op.object_pk = ({object_column})::text) "
+            f"OR EXISTS (SELECT 1 FROM {GroupObjectPermission._meta.db_table} op {permission} "
+            f"JOIN {members} ug ON ug.group_id = op.group_id "
+            f"WHERE ug.user_id = %s AND op.object_pk = ({object_column})::text))")
+
+
+def panel_reader_sql(user, provider_column: str) -> tuple[str, list]:
+    """panel_readable_providers' scope (as panel_to_read asks it) as an SQL condition on
+    `provider_column` (a provider's id), with its parameters: for the API's busiest page
+    (api/views/panels.py), whose ORM query cost more to build than to run.
+    tests/api/test_panel_page.py holds the two equal for every role."""
+    from registries.models import Community
+
+    if not user.is_authenticated:
+        return "FALSE", []
+    if user.is_superuser:
+        return "TRUE", []  # guardian's with_superuser, as acting_providers has it
+    own = f"{provider_column} IN (SELECT id FROM {Provider._meta.db_table} WHERE user_id = %s)"
+    delegated = _object_permission_sql("providers", "provider", "act_for_provider", provider_column)
+    parts, params = [own, delegated], [user.pk, user.pk, user.pk]
     if roles.has_role(user, roles.COORDINATOR):
-        in_scope |= Q(provider__in=providers_in_divisions(coordinator_divisions(user)))
-    return PanelEntry.objects.filter(in_scope, provider_id=pk, ended_at__isnull=True)
+        division = _object_permission_sql("registries", "division", "coordinate_division", "cm.division_id")
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {Provider.clinics.through._meta.db_table} pc "
+            f"JOIN {Clinic._meta.db_table} c ON c.id = pc.clinic_id "
+            f"JOIN {Community._meta.db_table} cm ON cm.id = c.community_id "
+            f"WHERE pc.provider_id = {provider_column} AND {division})")
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {Provider.communities.through._meta.db_table} pcm "
+            f"JOIN {Community._meta.db_table} cm ON cm.id = pcm.community_id "
+            f"WHERE pcm.provider_id = {provider_column} AND {division})")
+        params += [user.pk, user.pk] * 2
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def clinic_to_read(user, pk) -> Clinic:
