@@ -88,7 +88,7 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         if not str(pk).isdigit():
             raise Http404("No such provider in your scope.")
         filters = _entry_filters(request)
-        scope = access.panel_reader_sql(request.user, "e.provider_id")
+        scope = access.panel_reader_sql(request.user, int(pk))
         found = []
 
         def fetch(**walk):

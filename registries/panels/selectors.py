@@ -115,7 +115,7 @@ def open_entries_page(provider_id: int, scope: tuple[str, list], *, after: int |
                       before: int | None = None, size: int, source: str | None = None,
                       since_after=None, phn: str | None = None) -> tuple[list[tuple], bool]:
     """Up to `size` open entries of a provider's panel, after (or just before) an id, where
-    `scope` (access.panel_reader_sql over the provider) allows, in id order; and whether
+    `scope` (access.panel_reader_sql for the provider) allows, in id order; and whether
     more lie beyond in the direction walked. One statement on the `panel_open_page` index,
     its rows as ENTRY_PAGE_COLUMNS tuples. SQL, not ORM: this is the page EMRs poll, and
     building its ORM query cost more than running it."""
