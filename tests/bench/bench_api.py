@@ -49,6 +49,7 @@ EXPORT_TARGET = 3.0  # at most this many times the COPY
 RATE_TARGET = 0.5  # at least this share of the bare view's requests per second
 # gunicorn sync workers, as production runs them (2 x cores + 1); both endpoints on the same server.
 WEB_WORKERS = 5
+ROUNDS = 4  # alternations of the two endpoints
 YARDSTICK = """
 COPY (SELECT row_to_json(x)::text FROM (
     SELECT p.id, p.phn, p.first_name, p.last_name, p.gender, p.date_of_birth, p.postal_code, p.created_at,
@@ -217,10 +218,11 @@ def bench_requests(requests: int, concurrency: int) -> bool:
         for path in (api_path, bare_path):  # warm both workers' connections and caches
             load(port, path, token, requests=40, concurrency=concurrency)
         results = {}
-        # Alternate halves, so both see the same machine (2 cores, shared).
-        for _ in range(2):
+        # Alternate quarters, so both see the same machine (2 shared cores, whose speed drifts
+        # by a third within minutes here).
+        for _ in range(ROUNDS):
             for name, path in (("bare", bare_path), ("api", api_path)):
-                rate, lat = load(port, path, token, requests=requests // 2, concurrency=concurrency)
+                rate, lat = load(port, path, token, requests=requests // ROUNDS, concurrency=concurrency)
                 got = results.setdefault(name, {"time": 0.0, "n": 0, "lat": []})
                 got["time"] += len(lat) / rate
                 got["n"] += len(lat)
