@@ -13,7 +13,8 @@ version (JSON on the version row, no ids or history of their own), not records t
 from __future__ import annotations
 
 from care.models import CarePlanVersion
-from care.referral_models import ReferralStep
+from care.referral_models import ENDED_STEPS, ReferralStep
+from care.referrals import STEP_DATE
 from fhir import mapping
 
 NEED_LEVEL_URL = "https://fhir.attach.bc.ca/StructureDefinition/care-need-level"
@@ -146,9 +147,9 @@ def latest_versions(plans) -> dict[int, CarePlanVersion]:
 
 
 # --- referrals (care.referral_models.Referral) ---------------------------------------------------
-# The dated steps, in the order a referral moves (care.referrals.STEP_DATE), and the words of each.
-REFERRAL_STEPS = [("requested", "sent_on"), ("accepted", "accepted_on"), ("booked", "booked_on"),
-                  ("seen", "seen_on"), ("report_received", "report_on"), ("closed", "closed_on")]
+# The steps on the way, in the order a referral moves, with the column each dates; a referral
+# that ended (rejected, cancelled) has its end date besides (ended_on).
+REFERRAL_STEPS = [(step, column) for step, column in STEP_DATE.items() if step not in ENDED_STEPS]
 
 
 def _code(value: str) -> str:

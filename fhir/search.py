@@ -154,12 +154,21 @@ def group_filters(params) -> tuple[Q, bool]:
     return q, include
 
 
-def care_filters(params) -> Q:
+def care_filters(params, *, statuses: dict | None = None) -> Q:
+    """A care record's search: `patient`/`subject` and `_id`; and, where the kind has
+    `statuses` (each FHIR status as the steps it covers), `status` (a comma is "or", as
+    FHIR's token lists)."""
     q = Q()
-    for name, values in _pairs(params, {"patient", "subject", "_id"}):
+    for name, values in _pairs(params, {"patient", "subject", "_id"} | ({"status"} if statuses else set())):
         for value in values:
             if name in ("patient", "subject"):
                 q &= Q(patient_id=_reference(value, name, "Patient"))
+            elif name == "status":
+                wanted = [v for v in value.split(",") if v]
+                unknown = [v for v in wanted if v not in statuses]
+                if not wanted or unknown:
+                    raise SearchError(name, "The status is one of " + ", ".join(statuses) + ".")
+                q &= Q(step__in=[s for v in wanted for s in statuses[v]])
             else:
                 q &= _ids(value, name)
     return q
@@ -170,22 +179,8 @@ REFERRAL_STATUS_STEPS = {"active": OPEN_STEPS, "completed": ["closed"], "revoked
 
 
 def referral_filters(params) -> Q:
-    """A referral's ServiceRequest: `patient`/`subject`, `_id`, and `status` (active,
-    completed, revoked; a comma is "or", as FHIR's token lists)."""
-    q = Q()
-    for name, values in _pairs(params, {"patient", "subject", "_id", "status"}):
-        for value in values:
-            if name in ("patient", "subject"):
-                q &= Q(patient_id=_reference(value, name, "Patient"))
-            elif name == "status":
-                wanted = [v for v in value.split(",") if v]
-                unknown = [v for v in wanted if v not in REFERRAL_STATUS_STEPS]
-                if not wanted or unknown:
-                    raise SearchError(name, "A referral's status is " + ", ".join(REFERRAL_STATUS_STEPS) + ".")
-                q &= Q(step__in=[s for v in wanted for s in REFERRAL_STATUS_STEPS[v]])
-            else:
-                q &= _ids(value, name)
-    return q
+    """A referral's ServiceRequest: the care search, and `status` (active, completed, revoked)."""
+    return care_filters(params, statuses=REFERRAL_STATUS_STEPS)
 
 
 def _pairs(params, allowed: set[str]):

@@ -95,12 +95,10 @@ def request_code(registration: Registration | None, ticket: str) -> None:
                       _hash("ticket", ticket), on_failure=lambda: None)
 
 
-def request_and_deliver(registration_id: int | None, ticket_hash: str) -> bool:
-    """The task's half of request_code: make the ticket's code row (within the household's
-    send limit) and send it. Idempotent: a re-delivered task finds its row and sends nothing
-    twice. False when nothing was sent."""
-    if registration_id is None:
-        return False
+def request_and_deliver(registration_id: int, ticket_hash: str) -> bool:
+    """The task's half of request_code, for a match: make the ticket's code row (within the
+    household's send limit) and send it. Idempotent: a re-delivered task finds its row and
+    sends nothing twice. False when nothing was sent."""
     row = OneTimeCode.objects.filter(ticket_hash=ticket_hash).only("pk").first()
     if row is None:
         registration = Registration.objects.filter(pk=registration_id).first()

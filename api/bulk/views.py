@@ -29,9 +29,9 @@ from attachment.core import access, audit, roles
 from attachment.core.errors import text
 
 PANEL_READERS = roles.CLINIC_ROLES + (roles.COORDINATOR,)
-OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
+OUTPUT_FORMATS = {NDJSON, "application/ndjson", "ndjson"}
 ACCEPTABLE = {FHIR_JSON, "*/*", "application/*"}
 
 
