@@ -103,6 +103,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Django's PostgreSQL backend whose health check needs no round trip while the connection
+# is plainly alive (attachment/core/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "attachment.core.postgresql"
+# psycopg prepares only the statements asked for explicitly (attachment/core/prepared.py):
+# a threshold no statement reaches. "0" turns them off, behind a pooler that cannot keep them.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    None if os.environ.get("DB_PREPARED_STATEMENTS", "1") == "0" else 2**31)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

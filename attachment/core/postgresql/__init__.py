@@ -1,0 +1,1 @@
+"""Attach's database backend: Django's PostgreSQL backend (see base.py)."""
