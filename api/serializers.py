@@ -90,7 +90,7 @@ def panel_entry_rows(rows) -> list[dict]:
         "last_visit": last_visit.isoformat() if last_visit else None,
         "ended_at": None, "end_reason": end_reason,
     } for (entry_id, provider_id, since, source, last_visit, end_reason,
-           patient_id, phn, first_name, last_name, date_of_birth, gender, primary, *_provider) in rows]
+           patient_id, phn, first_name, last_name, date_of_birth, gender, primary) in rows]
 
 
 class AddPatientSerializer(serializers.Serializer):

@@ -82,29 +82,24 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
             queryset=PanelEntry.objects.none(),
             serializer_class=PanelEntrySerializer)
     def entries(self, request, pk=None):
-        # Scope, filters and page in one statement (the selector's SQL, access's scope): this
-        # is the page EMRs poll. An empty page: the caller's own empty panel (or filter), or a
-        # 404 outside its scope, which panel_to_read tells apart.
+        # Scope, filters, page and its audit row in one statement (the selector's SQL,
+        # access's scope): this is the page EMRs poll. An empty page: the caller's own empty
+        # panel (or filter), or a 404 outside its scope, which panel_to_read tells apart.
         if not str(pk).isdigit():
             raise Http404("No such provider in your scope.")
         filters = _entry_filters(request)
         scope = access.panel_reader_sql(request.user, int(pk))
-        found = []
+        event = audit.event_values(user=request.user, action="search" if filters.get("phn") else "view",
+                                   object_type=Provider._meta.label, object_id=str(int(pk)), actor=request.actor,
+                                   summary=f"API: panel of provider {int(pk)} read ({audit.COUNT} patients)")
 
         def fetch(**walk):
-            rows, more = selectors.open_entries_page(int(pk), scope, **walk, **filters)
-            found.extend(rows)
+            rows, more = selectors.open_entries_page(int(pk), scope, **walk, **filters, audit_event=event)
+            if not rows:
+                access.panel_to_read(request.user, pk)
             return panel_entry_rows(rows), more
 
         page = self.paginator.paginate_keyset(request, fetch)
-        if found:
-            kind, first_name, last_name = found[0][-3:]
-            provider = Provider(pk=int(pk), kind=kind, first_name=first_name, last_name=last_name)
-        else:
-            provider = access.panel_to_read(request.user, pk)
-        audit.record(user=request.user, action="search" if request.GET.get("phn") else "view",
-                     object_type=Provider._meta.label, object_id=str(provider.pk), actor=request.actor,
-                     summary=f"API: panel of {provider} read ({len(page)} patients)")
         return self.paginator.get_paginated_response(page)
 
     @extend_schema(request=AddPatientSerializer, responses={201: AddPatientResultSerializer,

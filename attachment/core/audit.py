@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from attachment.core.http import client_address
 from attachment.core.models import AuditEvent
@@ -54,7 +55,7 @@ def client_via(auth) -> str:
     return f"API client {application.name}" if application is not None else ""
 
 
-def record(
+def event_values(
     *,
     user=None,
     action: str,
@@ -65,11 +66,10 @@ def record(
     summary: str = "",
     reason: str = "",
     changes: dict | None = None,
-) -> AuditEvent:
-    """Write one audit event for a view or change of `obj` (or of object_type/object_id).
-
-    `user` defaults to the actor's; the address and user agent come from the actor.
-    """
+) -> dict:
+    """One audit event's fields, as `record` writes them: `user` defaults to the actor's;
+    the address and user agent come from the actor, and the system it came through (`via`)
+    ends the summary."""
     if obj is not None:
         object_type = obj._meta.label
         object_id = str(obj.pk)
@@ -79,40 +79,79 @@ def record(
         user = None
     if actor is not None and actor.via:
         summary = f"{summary} ({actor.via})" if summary else actor.via
-    values = {
+    return {
         "at": timezone.now(), "user": user, "action": action, "object_type": object_type, "object_id": object_id,
         "summary": summary[:300], "reason": reason[:300], "changes": changes or {},
         "ip_address": actor.ip_address if actor is not None else None,
         "user_agent": actor.user_agent if actor is not None else "",
     }
-    return _insert(values)
+
+
+def record(**event) -> AuditEvent:
+    """Write one audit event for a view or change of `obj` (or of object_type/object_id):
+    event_values' keywords."""
+    return _insert(event_values(**event))
 
 
 _FIELDS = ("at", "user", "action", "object_type", "object_id", "summary", "reason", "changes", "ip_address",
            "user_agent")
+COUNT = "{count}"  # where insert_sql's count goes in a summary
 
 
 @functools.cache
-def _insert_statement() -> tuple[str, tuple]:
+def _columns() -> tuple[tuple, str]:
     fields = tuple(AuditEvent._meta.get_field(name) for name in _FIELDS)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return fields, ", ".join(connection.ops.quote_name(f.column) for f in fields)
+
+
+def _params(values: dict) -> list:
+    """event_values as the INSERT's parameters, in _FIELDS' order, without a model or the
+    fields' own conversions (each page read writes one): the user by its key, the changes
+    as JSON, no address as NULL; the column types do the rest."""
+    user = values["user"]
+    converted = {"user": user.pk if user is not None else None, "changes": Jsonb(values["changes"]),
+                 "ip_address": values["ip_address"] or None}
+    return [converted[name] if name in converted else values[name] for name in _FIELDS]
+
+
+@functools.cache
+def _insert_statement() -> str:
+    fields, columns = _columns()
     return (f"INSERT INTO {connection.ops.quote_name(AuditEvent._meta.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {connection.ops.quote_name('id')}"), fields
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {connection.ops.quote_name('id')}")
 
 
 def _insert(values: dict) -> AuditEvent:
-    """One INSERT from a statement built once, as QuerySet.create would write it (each field's
-    own conversion) without building a query: an event is written for every page a person
-    or a system reads, the API's busiest page included, and the ORM's insert cost more
-    than the page's own read."""
-    statement, fields = _insert_statement()
-    event = AuditEvent(**values)
-    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    """One INSERT of a statement built once: an event is written for every page a person or
+    a system reads, the API's busiest page included, and the ORM's insert cost more than
+    the page's own read."""
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        event.pk = cursor.fetchone()[0]
+        cursor.execute(_insert_statement(), _params(values))
+        event = AuditEvent(pk=cursor.fetchone()[0], **values)
     event._state.adding, event._state.db = False, connection.alias
     return event
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_select(count_sql: str) -> str:
+    fields, columns = _columns()
+    selected = [f"CAST(left(concat(%s::text, ({count_sql}), %s::text), {f.max_length}) AS {f.db_type(connection)})"
+                if f.name == "summary" else f"CAST(%s AS {f.db_type(connection)})" for f in fields]
+    return f"INSERT INTO {connection.ops.quote_name(AuditEvent._meta.db_table)} ({columns}) SELECT {', '.join(selected)}"
+
+
+def insert_sql(values: dict, *, count_sql: str) -> tuple[str, list]:
+    """An event (event_values) as `INSERT INTO ... SELECT <its fields>`, SQL and parameters,
+    for a read that records itself in the same statement (a data-modifying CTE, the caller
+    appending the read's scope as `WHERE`): the read and its audit row commit together or
+    not at all, in one round trip. The summary's first "{count}" becomes the value of
+    `count_sql`, an SQL expression (how many records the read returned); the rest of the
+    summary stays text, whatever it holds."""
+    params = _params(values)
+    summary = _FIELDS.index("summary")
+    before, _, after = values["summary"].partition(COUNT)
+    params[summary:summary + 1] = [before, after]
+    return _insert_select(count_sql), params
 
 
 def diff(instance: models.Model, before: dict, fields) -> dict:

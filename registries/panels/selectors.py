@@ -103,43 +103,50 @@ def uploads_of(provider, limit: int = 20):
     return provider.panel_uploads.select_related("uploaded_by").order_by("-created_at")[:limit]
 
 
-# The columns of an API page of a panel (api/views/panels.py), patient and provider joined.
+# The columns of an API page of a panel (api/views/panels.py), the patient joined.
 ENTRY_PAGE_COLUMNS = (
     "e.id", "e.provider_id", "e.since", "e.source", "e.last_visit", "e.end_reason",
     "p.id", "p.phn", "p.first_name", "p.last_name", "p.date_of_birth", "p.gender", "p.is_primary_contact",
-    "pr.kind", "pr.first_name", "pr.last_name",
 )
 
 
 def open_entries_page(provider_id: int, scope: tuple[str, list], *, after: int | None = None,
                       before: int | None = None, size: int, source: str | None = None,
-                      since_after=None, phn: str | None = None) -> tuple[list[tuple], bool]:
+                      since_after=None, phn: str | None = None,
+                      audit_event: dict | None = None) -> tuple[list[tuple], bool]:
     """Up to `size` open entries of a provider's panel, after (or just before) an id, where
     `scope` (access.panel_reader_sql for the provider) allows, in id order; and whether
-    more lie beyond in the direction walked. One statement on the `panel_open_page` index,
-    its rows as ENTRY_PAGE_COLUMNS tuples. SQL, not ORM: this is the page EMRs poll, and
-    building its ORM query cost more than running it."""
-    from django.db import connection
+    more lie beyond in the direction walked. Its rows are ENTRY_PAGE_COLUMNS tuples.
 
+    `audit_event` (audit.event_values, "{count}" in its summary) is written by the same
+    statement when the scope allows, the page empty or not: no page is read without its
+    audit row. One statement on the `panel_open_page` index, prepared and planned once per
+    connection (attachment/core/prepared.py). SQL, not ORM: this is the page EMRs poll, and
+    building its ORM query cost more than running it."""
+    from attachment.core import audit, prepared
     from patients.models import Patient
     from providers.models import Provider
 
-    condition, params = scope
-    where = ["e.provider_id = %s", "e.ended_at IS NULL", condition]
-    params = [provider_id, *params]
+    condition, scope_params = scope
+    where, params = ["e.provider_id = %s", "e.ended_at IS NULL", "(SELECT ok FROM allowed)"], [provider_id]
     for sql, value in (("e.id > %s", after), ("e.id < %s", before), ("e.source = %s", source),
                        ("e.since >= %s", since_after), ("p.phn = %s", phn)):
         if value is not None:
             where.append(sql)
             params.append(value)
     order = "DESC" if before is not None else "ASC"
-    statement = (f"SELECT {', '.join(ENTRY_PAGE_COLUMNS)} FROM {PanelEntry._meta.db_table} e "
+    size = int(size)  # in the statement's text: PostgreSQL plans a LIMIT it knows
+    statement = (f"WITH allowed AS (SELECT {condition} AS ok), "
+                 f"page AS (SELECT {', '.join(ENTRY_PAGE_COLUMNS)} FROM {PanelEntry._meta.db_table} e "
                  f"JOIN {Patient._meta.db_table} p ON p.id = e.patient_id "
-                 f"JOIN {Provider._meta.db_table} pr ON pr.id = e.provider_id "
-                 f"WHERE {' AND '.join(where)} ORDER BY e.id {order} LIMIT %s")
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, size + 1])
-        rows = cursor.fetchall()
+                 f"WHERE {' AND '.join(where)} ORDER BY e.id {order} LIMIT {size + 1})")
+    params = [*scope_params, *params]
+    if audit_event is not None:
+        insert, insert_params = audit.insert_sql(audit_event, count_sql=f"SELECT least(count(*), {size}) FROM page")
+        statement += (f", seen AS ({insert} FROM allowed WHERE ok "
+                      f"AND EXISTS (SELECT 1 FROM {Provider._meta.db_table} WHERE id = %s))")
+        params += [*insert_params, provider_id]
+    rows = prepared.fetch_all(f"{statement} SELECT * FROM page ORDER BY 1 {order}", params)
     more = len(rows) > size
     rows = rows[:size]
     return (rows[::-1] if before is not None else rows), more

@@ -115,3 +115,28 @@ def test_filters_and_bad_input(client, api_world):
     bad = client.get(url, {"since_after": "yesterday", "source": "fax"}, **headers)
     assert bad.status_code == 400 and b"since_after" in bad.content and b"source" in bad.content
     assert client.get(url, {"cursor": "not-a-cursor"}, **headers).status_code == 404
+
+
+def test_each_page_read_writes_its_audit_row(client, api_world):
+    from attachment.core.models import AuditEvent
+
+    provider = api_world["provider"]
+    entries_of(provider, 4)
+    # A name with what SQL's format() and the summary's own placeholder would read as theirs.
+    emr, secret = register(roles.MOA, [provider], name="Riverside 100% {count} EMR")
+    headers = bearer(client, emr, secret)
+    url = f"/api/v1/panels/{provider.pk}/entries/"
+    before = AuditEvent.objects.count()
+    body = client.get(url, {"page_size": 3}, **headers, REMOTE_ADDR="10.1.2.3").json()
+    event = AuditEvent.objects.latest("pk")
+    assert AuditEvent.objects.count() == before + 1
+    assert (event.user, event.action, event.object_type, event.object_id) == (
+        emr.user, "view", "providers.Provider", str(provider.pk))
+    assert event.summary == f"API: panel of provider {provider.pk} read (3 patients) (API client Riverside 100% {{count}} EMR)"
+    assert str(event.ip_address) == "10.1.2.3" and event.changes == {}
+    # The last page, shorter; a search by PHN is recorded as one.
+    client.get(body["next"], **headers)
+    assert "read (2 patients)" in AuditEvent.objects.latest("pk").summary
+    client.get(url, {"phn": api_world["patient"].phn}, **headers)
+    assert AuditEvent.objects.latest("pk").action == "search"
+
