@@ -13,11 +13,17 @@ def _trusted_networks(spec: tuple[str, ...]):
 
 
 def _is_trusted(address: str) -> bool:
+    return _is_trusted_by(address, tuple(settings.ATTACH_TRUSTED_PROXIES))
+
+
+@lru_cache(maxsize=4096)
+def _is_trusted_by(address: str, spec: tuple[str, ...]) -> bool:
+    # Cached: asked on every request that names its actor, of a few peers (the proxies).
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in net for net in _trusted_networks(tuple(settings.ATTACH_TRUSTED_PROXIES)))
+    return any(ip in net for net in _trusted_networks(spec))
 
 
 def client_address(request) -> str | None:
