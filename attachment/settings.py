@@ -264,7 +264,8 @@ ATTACH_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ATTACH_TRUSTED_PROX
 
 # Care coordination: hospital transitions and pre-visit planning (care/generator.py).
 # In hospital, a call to the family every day for the first CARE_DAILY_CALL_DAYS days of a
-# stay, then one a week; after discharge, a follow-up call within N business days (Mon-Fri),
+# stay, then one a week; after discharge, a follow-up call within N business days (Mon-Fri
+# but the statutory holidays of ATTACH_HOLIDAYS),
 # the follow-up appointment arranged within M days, the provider's reading of the summary
 # within N business days of its arrival; a visit's PVP reminder N days ahead.
 CARE_DAILY_CALL_DAYS = int(os.environ.get("CARE_DAILY_CALL_DAYS", "7"))
@@ -272,6 +273,9 @@ CARE_DISCHARGE_CALL_BUSINESS_DAYS = int(os.environ.get("CARE_DISCHARGE_CALL_BUSI
 CARE_FOLLOW_UP_APPOINTMENT_DAYS = int(os.environ.get("CARE_FOLLOW_UP_APPOINTMENT_DAYS", "7"))
 CARE_READ_SUMMARY_BUSINESS_DAYS = int(os.environ.get("CARE_READ_SUMMARY_BUSINESS_DAYS", "2"))
 CARE_PVP_REMINDER_DAYS = int(os.environ.get("CARE_PVP_REMINDER_DAYS", "5"))
+# The jurisdiction whose statutory holidays are not business days (registries/holidays.py):
+# the `holidays` library's country and subdivision, "CA-BC" for British Columbia; empty for none.
+ATTACH_HOLIDAYS = os.environ.get("ATTACH_HOLIDAYS", "CA-BC")
 # --- self-service and the open figures (patients.otp, reports.figures) ---
 # A one-time code opens the household's page: minutes it lives, wrong tries it allows,
 # codes sent per household per hour, and how long the opened page stays open.

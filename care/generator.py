@@ -22,7 +22,7 @@ The rules, with their settings (attachment/settings.py, CARE_*):
   days (day 0 is the day of admission), then one a week; the current call supersedes an
   earlier one left undone.
 - discharge-call: a follow-up call within CARE_DISCHARGE_CALL_BUSINESS_DAYS business days
-  (Monday to Friday) of the discharge.
+  (Monday to Friday, not a statutory holiday: registries/holidays.py) of the discharge.
 - discharge-appt: arrange the follow-up appointment within CARE_FOLLOW_UP_APPOINTMENT_DAYS days.
 - get-summary: while the discharge summary has not come, get it from the hospital.
 - read-summary: once it has come, the patient's provider reads it within
@@ -44,6 +44,7 @@ from attachment.core import audit
 from attachment.core.audit import Actor
 from care.models import PVP_ITEMS
 from care.referrals import chase_overdue
+from registries import holidays
 
 GENERATOR = "care.tasks.make_due_tasks"
 
@@ -52,23 +53,31 @@ GENERATOR = "care.tasks.make_due_tasks"
 
 
 def add_business_days(start: datetime.date, n: int) -> datetime.date:
-    """The n-th business day (Monday to Friday) after `start`; `start` itself for n = 0."""
+    """The n-th business day after `start` (Monday to Friday, not a statutory holiday of
+    ATTACH_HOLIDAYS); `start` itself for n = 0."""
+    near = holidays.around(start)
     day = start
     while n > 0:
         day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
+        if holidays.is_business_day(day, near):
             n -= 1
     return day
 
 
 def _business_days_sql(column: str, n: int) -> str:
-    """SQL for add_business_days(column, n): the n-th weekday after the date in `column`."""
+    """SQL for add_business_days(column, n): the n-th weekday after the date in `column`
+    that is not one of %(holidays)s (holidays.around the run's day: _holidays)."""
     n = int(n)
     if n <= 0:
         return column
-    span = 2 * n + 7  # enough calendar days to hold n weekdays
+    span = 2 * n + 14  # enough calendar days to hold n business days, holidays and all
     return (f"(SELECT d::date FROM generate_series(({column} + 1)::timestamp, ({column} + {span})::timestamp,"
-            f" interval '1 day') AS d WHERE extract(isodow FROM d) < 6 ORDER BY d OFFSET {n - 1} LIMIT 1)")
+            f" interval '1 day') AS d WHERE extract(isodow FROM d) < 6 AND d::date <> ALL(%(holidays)s::date[])"
+            f" ORDER BY d OFFSET {n - 1} LIMIT 1)")
+
+
+def _holidays(today: datetime.date) -> dict:
+    return {"holidays": holidays.around(today)}
 
 
 def hospital_call_due(admitted_on: datetime.date, today: datetime.date, daily_days: int | None = None):
@@ -165,7 +174,8 @@ def discharge_calls(today: datetime.date, *, patient_id=None, actor=None) -> tup
     due = _business_days_sql("src.discharged_on", settings.CARE_DISCHARGE_CALL_BUSINESS_DAYS)
     wanted = _discharged(f"""src.recorded_by_id, NULL::bigint, %(kind)s::varchar, 'discharge-call:' || src.id, {due},
         {_title("'Follow-up call after discharge from ' || src.hospital")}""")
-    return _apply("discharge-call", "discharge-call", "discharge_call", wanted, {}, patient_id=patient_id, actor=actor)
+    return _apply("discharge-call", "discharge-call", "discharge_call", wanted, _holidays(today), patient_id=patient_id,
+                  actor=actor)
 
 
 def discharge_appointments(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
@@ -180,7 +190,8 @@ def discharge_summaries_to_get(today: datetime.date, *, patient_id=None, actor=N
     due = _business_days_sql("src.discharged_on", settings.CARE_DISCHARGE_CALL_BUSINESS_DAYS)
     wanted = _discharged(f"""src.recorded_by_id, NULL::bigint, %(kind)s::varchar, 'get-summary:' || src.id, {due},
         {_title("'Get the discharge summary from ' || src.hospital")}""", "AND NOT src.summary_received")
-    return _apply("get-summary", "get-summary", "get_summary", wanted, {}, patient_id=patient_id, actor=actor)
+    return _apply("get-summary", "get-summary", "get_summary", wanted, _holidays(today), patient_id=patient_id,
+                  actor=actor)
 
 
 def discharge_summaries_to_read(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
@@ -192,7 +203,8 @@ def discharge_summaries_to_read(today: datetime.date, *, patient_id=None, actor=
         FROM care_hospitalstay src
         JOIN registries_panelentry e ON e.patient_id = src.patient_id AND e.ended_at IS NULL
         WHERE src.closed_at IS NULL AND src.discharged_on IS NOT NULL AND src.summary_received {{patient}}"""
-    return _apply("read-summary", "read-summary", "read_summary", wanted, {}, patient_id=patient_id, actor=actor)
+    return _apply("read-summary", "read-summary", "read_summary", wanted, _holidays(today), patient_id=patient_id,
+                  actor=actor)
 
 
 def pvp_reminders(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:

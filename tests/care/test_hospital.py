@@ -117,3 +117,33 @@ def test_a_patient_who_leaves_the_panel_leaves_the_worklist(patient, care_coordi
     PanelEntry.objects.filter(patient=patient).update(ended_at=timezone.now(), end_reason="Moved away")
     assert generator.make_due_tasks(today)["hospital_calls"]["closed"] == 1
     assert generator.make_due_tasks(today + DAY)["made"] == 0
+
+
+@pytest.mark.parametrize("spec, discharged, due", [
+    # Thursday before Good Friday: Friday a holiday, then the weekend; Easter Monday is not one in BC.
+    ("CA-BC", datetime.date(2026, 4, 2), datetime.date(2026, 4, 7)),
+    # Friday before BC Day (the first Monday of August).
+    ("CA-BC", datetime.date(2026, 7, 31), datetime.date(2026, 8, 5)),
+    # Christmas 2027 is a Saturday: observed on Monday the 27th, and New Year's Day on a Friday.
+    ("CA-BC", datetime.date(2027, 12, 24), datetime.date(2027, 12, 29)),
+    ("CA-BC", datetime.date(2027, 12, 30), datetime.date(2028, 1, 4)),
+    # No jurisdiction: Monday to Friday only.
+    ("", datetime.date(2026, 7, 31), datetime.date(2026, 8, 4)),
+])
+def test_the_follow_up_call_skips_statutory_holidays(patient, care_coordinator, settings, spec, discharged, due):
+    settings.ATTACH_HOLIDAYS = spec
+    stay = admit(patient, care_coordinator, today=discharged - 2 * DAY)
+    hospital.record_discharge(stay, discharged_on=discharged, actor=actor(care_coordinator), today=discharged)
+    hospital.record_summary_received(stay, actor=actor(care_coordinator), today=discharged)
+    [call] = open_tasks(patient, Task.Kind.DISCHARGE_CALL)
+    [read] = open_tasks(patient, Task.Kind.READ_SUMMARY)
+    assert call.due_on == read.due_on == due == generator.add_business_days(discharged, 2)
+
+
+def test_an_unknown_jurisdiction_is_refused_at_startup(settings):
+    from registries.apps import holidays_known
+
+    assert holidays_known() == []
+    settings.ATTACH_HOLIDAYS = "CA-XX"
+    [error] = holidays_known()
+    assert error.id == "registries.E001" and "CA-XX" in error.msg
