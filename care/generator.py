@@ -40,8 +40,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attachment.core import audit
+from attachment.core import access, audit
 from attachment.core.audit import Actor
+from care import staffing
 from care.models import PVP_ITEMS
 from care.referrals import chase_overdue
 from registries import holidays
@@ -131,6 +132,12 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
     return made, closed
 
 
+def _recorder() -> str:
+    # The stay's tasks go to whoever recorded it while they coordinate care in its PCN, else
+    # to the team queue (care/staffing.py).
+    return f"CASE WHEN {access.care_coordinates_sql('src.recorded_by_id', 'src.pcn_id')} THEN src.recorded_by_id END"
+
+
 def _title(text_sql: str) -> str:
     return f"left({text_sql}, 200)"
 
@@ -147,7 +154,7 @@ def hospital_calls(today: datetime.date, *, patient_id=None, actor=None) -> tupl
     daily = settings.CARE_DAILY_CALL_DAYS
     day = "(%(today)s::date - src.admitted_on)"
     wanted = f"""
-        SELECT src.patient_id, src.pcn_id, src.recorded_by_id AS assigned_to_id, NULL::bigint AS provider_id,
+        SELECT src.patient_id, src.pcn_id, {_recorder()} AS assigned_to_id, NULL::bigint AS provider_id,
                %(kind)s::varchar AS kind,
                CASE WHEN {day} < %(daily)s::int THEN 'hospital-call:' || src.id || ':d' || {day}
                     ELSE 'hospital-call:' || src.id || ':w' || (({day} - %(daily)s::int) / 7) END AS rule_key,
@@ -172,14 +179,14 @@ def _discharged(select: str, where: str = "") -> str:
 
 def discharge_calls(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
     due = _business_days_sql("src.discharged_on", settings.CARE_DISCHARGE_CALL_BUSINESS_DAYS)
-    wanted = _discharged(f"""src.recorded_by_id, NULL::bigint, %(kind)s::varchar, 'discharge-call:' || src.id, {due},
+    wanted = _discharged(f"""{_recorder()}, NULL::bigint, %(kind)s::varchar, 'discharge-call:' || src.id, {due},
         {_title("'Follow-up call after discharge from ' || src.hospital")}""")
     return _apply("discharge-call", "discharge-call", "discharge_call", wanted, _holidays(today), patient_id=patient_id,
                   actor=actor)
 
 
 def discharge_appointments(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
-    wanted = _discharged(f"""src.recorded_by_id, NULL::bigint, %(kind)s::varchar, 'discharge-appt:' || src.id,
+    wanted = _discharged(f"""{_recorder()}, NULL::bigint, %(kind)s::varchar, 'discharge-appt:' || src.id,
         src.discharged_on + %(days)s::int,
         {_title("'Arrange the follow-up appointment after ' || src.hospital")}""")
     return _apply("discharge-appt", "discharge-appt", "discharge_appt", wanted,
@@ -188,7 +195,7 @@ def discharge_appointments(today: datetime.date, *, patient_id=None, actor=None)
 
 def discharge_summaries_to_get(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
     due = _business_days_sql("src.discharged_on", settings.CARE_DISCHARGE_CALL_BUSINESS_DAYS)
-    wanted = _discharged(f"""src.recorded_by_id, NULL::bigint, %(kind)s::varchar, 'get-summary:' || src.id, {due},
+    wanted = _discharged(f"""{_recorder()}, NULL::bigint, %(kind)s::varchar, 'get-summary:' || src.id, {due},
         {_title("'Get the discharge summary from ' || src.hospital")}""", "AND NOT src.summary_received")
     return _apply("get-summary", "get-summary", "get_summary", wanted, _holidays(today), patient_id=patient_id,
                   actor=actor)
@@ -240,14 +247,17 @@ def run_for_patient(rules, patient_id: int, *, actor=None, today=None) -> tuple[
 
 
 def make_due_tasks(today=None) -> dict:
-    """Run every rule for the province: {rule name: {"made", "closed"}, "made": n, "closed": n}.
+    """Run every rule for the province: {rule name: {"made", "closed"}, "made": n, "closed": n,
+    "released": tasks of departed coordinators handed to the team queue}.
     Idempotent: a second run the same day makes and closes nothing."""
     today = today or timezone.localdate()
+    # First, the tasks of coordinators who have left a PCN go to its team queue.
+    released = staffing.release_tasks()
     figures: dict = {}
     for rule in RULES:
         made, closed = rule(today)
         figures[rule.__name__] = {"made": made, "closed": closed}
     made = sum(f["made"] for f in figures.values())
     closed = sum(f["closed"] for f in figures.values())
-    figures.update(made=made, closed=closed)
+    figures.update(made=made, closed=closed, released=released)
     return figures

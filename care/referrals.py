@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attachment.core import audit
+from attachment.core import access, audit
 from care.referral_models import ENDED_STEPS, OPEN_STEPS, Referral, ReferralStep, ReferralType
 from care.services import CareError, _pcn_for, _user
 
@@ -243,11 +243,13 @@ def set_records_sent(referral: Referral, records_sent: bool, *, actor, now=None)
 
 _WAITING_SQL = " ".join(f"WHEN '{step}' THEN '{words}'" for step, words in WAITING_FOR.items())
 
+# The chase goes to whoever made the referral while they coordinate care in its PCN, else to
+# the team queue ({referrer_still_there}: access.care_coordinates_sql, care/staffing.py).
 CHASE_SQL = f"""
     INSERT INTO care_task (patient_id, pcn_id, title, kind, due_on, assigned_to_id, rule_key, created_at)
     SELECT r.patient_id, r.pcn_id,
            left('Chase referral to ' || r.service || ': ' || CASE r.step {_WAITING_SQL} END, 200),
-           'referral_chase', %(today)s, r.referred_by_id,
+           'referral_chase', %(today)s, CASE WHEN {{referrer_still_there}} THEN r.referred_by_id END,
            'referral-chase:' || r.id || ':' || r.step, now()
     FROM care_referral r
     WHERE r.step_due_on IS NOT NULL AND r.step_due_on < %(today)s
@@ -283,6 +285,7 @@ def chase_overdue(today: datetime.date | None = None) -> tuple[int, int]:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(CLOSE_SQL)
         closed = cur.rowcount
-        cur.execute(CHASE_SQL, {"today": today, "rechase_after": rechase_after})
+        cur.execute(CHASE_SQL.format(referrer_still_there=access.care_coordinates_sql("r.referred_by_id", "r.pcn_id")),
+                    {"today": today, "rechase_after": rechase_after})
         made = cur.rowcount
     return made, closed

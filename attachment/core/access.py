@@ -182,7 +182,8 @@ _PERMISSION_IDS: dict[tuple[str, str], int] = {}
 post_migrate.connect(lambda **kwargs: _PERMISSION_IDS.clear(), weak=False, dispatch_uid="access-permission-ids")
 
 
-def _permission_id(app_label: str, codename: str) -> int:
+def permission_id(app_label: str, codename: str) -> int:
+    """A permission's id, cached (forgotten after a migration)."""
     key = (app_label, codename)
     if key not in _PERMISSION_IDS:
         from django.contrib.auth.models import Permission
@@ -191,19 +192,20 @@ def _permission_id(app_label: str, codename: str) -> int:
     return _PERMISSION_IDS[key]
 
 
-def _object_permission_sql(object_pk: str) -> str:
+def _object_permission_sql(object_pk: str, user: str = "%s", permission: str = "%s") -> str:
     """guardian's test "the user, or a group of theirs, holds a permission on the object
     whose key is `object_pk` (an SQL expression)", as SQL. Its parameters, in order: the
-    user and the permission's id, then (in `object_pk`, if it is %s) the object's key, twice."""
+    user and the permission's id, then (in `object_pk`, if it is %s) the object's key, twice;
+    `user` and `permission` may be SQL expressions instead (a column, a literal id)."""
     from django.contrib.auth.models import Group
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     members = Group.user_set.through._meta.db_table
-    return (f"(EXISTS (SELECT 1 FROM {UserObjectPermission._meta.db_table} op WHERE op.user_id = %s "
-            f"AND op.permission_id = %s AND op.object_pk = {object_pk}) "
+    return (f"(EXISTS (SELECT 1 FROM {UserObjectPermission._meta.db_table} op WHERE op.user_id = {user} "
+            f"AND op.permission_id = {permission} AND op.object_pk = {object_pk}) "
             f"OR EXISTS (SELECT 1 FROM {GroupObjectPermission._meta.db_table} op "
-            f"JOIN {members} ug ON ug.group_id = op.group_id WHERE ug.user_id = %s "
-            f"AND op.permission_id = %s AND op.object_pk = {object_pk}))")
+            f"JOIN {members} ug ON ug.group_id = op.group_id WHERE ug.user_id = {user} "
+            f"AND op.permission_id = {permission} AND op.object_pk = {object_pk}))")
 
 
 def panel_reader_sql(user, provider_pk: int) -> tuple[str, list]:
@@ -222,11 +224,11 @@ def panel_reader_sql(user, provider_pk: int) -> tuple[str, list]:
     u, key = user.pk, str(provider_pk)
     parts = [f"EXISTS (SELECT 1 FROM {Provider._meta.db_table} WHERE id = %s AND user_id = %s)",
              _object_permission_sql("%s")]
-    perm = _permission_id("providers", "act_for_provider")
+    perm = permission_id("providers", "act_for_provider")
     params = [provider_pk, u, u, perm, key, u, perm, key]
     if roles.has_role(user, roles.COORDINATOR):
         division = _object_permission_sql("cm.division_id::text")
-        perm = _permission_id("registries", "coordinate_division")
+        perm = permission_id("registries", "coordinate_division")
         parts.append(
             f"EXISTS (SELECT 1 FROM {Provider.clinics.through._meta.db_table} pc "
             f"JOIN {Clinic._meta.db_table} c ON c.id = pc.clinic_id "
@@ -301,6 +303,25 @@ def care_pcns(user):
     if not roles.has_role(user, roles.CARE_COORDINATOR):
         return PCN.objects.none()
     return get_objects_for_user(user, "registries.coordinate_care_in_pcn", klass=PCN, accept_global_perms=False)
+
+
+def care_coordinates_sql(user_column: str, pcn_column: str) -> str:
+    """Whether the account in `user_column` coordinates care in the PCN in `pcn_column`
+    (care_pcns' answer, for an active account), as an SQL condition without parameters: for
+    set-based work over many tasks, handing a departed coordinator's tasks back to the team
+    queue (care.staffing) and the generator's assignments. tests/care/test_staffing.py
+    holds the two equal."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    users = get_user_model()._meta.db_table
+    members, groups = Group.user_set.through._meta.db_table, Group._meta.db_table
+    role = "'" + roles.CARE_COORDINATOR.replace("'", "''") + "'"
+    perm = str(permission_id("registries", "coordinate_care_in_pcn"))
+    return (f"EXISTS (SELECT 1 FROM {users} u WHERE u.id = {user_column} AND u.is_active"
+            f" AND EXISTS (SELECT 1 FROM {members} ug JOIN {groups} g ON g.id = ug.group_id"
+            f" WHERE ug.user_id = u.id AND g.name = {role})"
+            f" AND (u.is_superuser OR {_object_permission_sql(f'{pcn_column}::text', user='u.id', permission=perm)}))")
 
 
 def pcn_providers(pcns):
