@@ -31,13 +31,19 @@ def holder(pk) -> int | None:
     return Task.objects.get(pk=pk).assigned_to_id
 
 
+def team_member(pcn):
+    """A care coordinator who holds `pcn` through a group (the team), not in their own name."""
+    member = UserFactory(username="team-member")
+    roles.add_role(member, roles.CARE_COORDINATOR)
+    team = Group.objects.create(name="Kamloops care team")
+    team.user_set.add(member)
+    assign_perm("registries.coordinate_care_in_pcn", team, pcn)
+    return member, team
+
+
 def test_the_sql_question_is_the_access_modules_for_every_kind_of_account(kamloops_pcn, shuswap_pcn,
                                                                          care_coordinator, administrator):
-    by_group = UserFactory(username="team-member")
-    roles.add_role(by_group, roles.CARE_COORDINATOR)
-    team = Group.objects.create(name="Kamloops care team")
-    team.user_set.add(by_group)
-    assign_perm("registries.coordinate_care_in_pcn", team, kamloops_pcn)
+    by_group, _ = team_member(kamloops_pcn)
     no_role = UserFactory(username="perm-no-role")
     assign_perm("registries.coordinate_care_in_pcn", no_role, kamloops_pcn)
     departed = UserFactory(username="departed", is_active=False)
@@ -90,11 +96,7 @@ def test_the_admin_screen_taking_the_pcn_away_hands_the_work_on(client, administ
 
 
 def test_the_morning_sweep_catches_what_no_signal_tells(kamloops_pcn, today):
-    member = UserFactory(username="team-member")
-    roles.add_role(member, roles.CARE_COORDINATOR)
-    team = Group.objects.create(name="Kamloops care team")
-    team.user_set.add(member)
-    assign_perm("registries.coordinate_care_in_pcn", team, kamloops_pcn)
+    member, team = team_member(kamloops_pcn)
     open_task = task(kamloops_pcn, member)
     GroupObjectPermission.objects.filter(group=team).delete()  # the team's PCN taken from the group
     assert holder(open_task.pk) == member.pk
