@@ -273,6 +273,11 @@ CARE_DISCHARGE_CALL_BUSINESS_DAYS = int(os.environ.get("CARE_DISCHARGE_CALL_BUSI
 CARE_FOLLOW_UP_APPOINTMENT_DAYS = int(os.environ.get("CARE_FOLLOW_UP_APPOINTMENT_DAYS", "7"))
 CARE_READ_SUMMARY_BUSINESS_DAYS = int(os.environ.get("CARE_READ_SUMMARY_BUSINESS_DAYS", "2"))
 CARE_PVP_REMINDER_DAYS = int(os.environ.get("CARE_PVP_REMINDER_DAYS", "5"))
+# Growing up (care.generator.transitions): a child in a programme has a task to start planning
+# the move to adult care at CARE_TRANSITION_START_AGE, and one to arrange it six months before
+# CARE_TRANSFER_AGE, when paediatric services end (in BC, at 19: BC Children's ON TRAC).
+CARE_TRANSITION_START_AGE = int(os.environ.get("CARE_TRANSITION_START_AGE", "12"))
+CARE_TRANSFER_AGE = int(os.environ.get("CARE_TRANSFER_AGE", "19"))
 # The jurisdiction whose statutory holidays are not business days (registries/holidays.py):
 # the `holidays` library's country and subdivision, "CA-BC" for British Columbia; empty for none.
 ATTACH_HOLIDAYS = os.environ.get("ATTACH_HOLIDAYS", "CA-BC")

@@ -29,6 +29,8 @@ The rules, with their settings (attachment/settings.py, CARE_*):
   CARE_READ_SUMMARY_BUSINESS_DAYS business days (a task for the provider and their delegates).
 - pvp-reminder: a visit to plan (the provider said the patient needs pre-visit planning),
   CARE_PVP_REMINDER_DAYS days ahead, until its checklist is complete or the day has passed.
+- transition: a child in a programme growing up: start planning the move to adult care at
+  CARE_TRANSITION_START_AGE, arrange it six months before CARE_TRANSFER_AGE (BC: 19).
 """
 
 from __future__ import annotations
@@ -132,10 +134,11 @@ def _apply(name: str, prefix: str, kind: str, wanted: str, params: dict, *, pati
     return made, closed
 
 
-def _recorder() -> str:
-    # The stay's tasks go to whoever recorded it while they coordinate care in its PCN, else
-    # to the team queue (care/staffing.py).
-    return f"CASE WHEN {access.care_coordinates_sql('src.recorded_by_id', 'src.pcn_id')} THEN src.recorded_by_id END"
+def _while_there(column: str) -> str:
+    # A rule's task goes to the person in `column` (who recorded the stay, planned the visit,
+    # enrolled the child) while they coordinate care in its PCN, else to the team queue
+    # (care/staffing.py).
+    return f"CASE WHEN {access.care_coordinates_sql(column, 'src.pcn_id')} THEN {column} END"
 
 
 def _title(text_sql: str) -> str:
@@ -154,7 +157,7 @@ def hospital_calls(today: datetime.date, *, patient_id=None, actor=None) -> tupl
     daily = settings.CARE_DAILY_CALL_DAYS
     day = "(%(today)s::date - src.admitted_on)"
     wanted = f"""
-        SELECT src.patient_id, src.pcn_id, {_recorder()} AS assigned_to_id, NULL::bigint AS provider_id,
+        SELECT src.patient_id, src.pcn_id, {_while_there('src.recorded_by_id')} AS assigned_to_id, NULL::bigint AS provider_id,
                %(kind)s::varchar AS kind,
                CASE WHEN {day} < %(daily)s::int THEN 'hospital-call:' || src.id || ':d' || {day}
                     ELSE 'hospital-call:' || src.id || ':w' || (({day} - %(daily)s::int) / 7) END AS rule_key,
@@ -179,14 +182,14 @@ def _discharged(select: str, where: str = "") -> str:
 
 def discharge_calls(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
     due = _business_days_sql("src.discharged_on", settings.CARE_DISCHARGE_CALL_BUSINESS_DAYS)
-    wanted = _discharged(f"""{_recorder()}, NULL::bigint, %(kind)s::varchar, 'discharge-call:' || src.id, {due},
+    wanted = _discharged(f"""{_while_there('src.recorded_by_id')}, NULL::bigint, %(kind)s::varchar, 'discharge-call:' || src.id, {due},
         {_title("'Follow-up call after discharge from ' || src.hospital")}""")
     return _apply("discharge-call", "discharge-call", "discharge_call", wanted, _holidays(today), patient_id=patient_id,
                   actor=actor)
 
 
 def discharge_appointments(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
-    wanted = _discharged(f"""{_recorder()}, NULL::bigint, %(kind)s::varchar, 'discharge-appt:' || src.id,
+    wanted = _discharged(f"""{_while_there('src.recorded_by_id')}, NULL::bigint, %(kind)s::varchar, 'discharge-appt:' || src.id,
         src.discharged_on + %(days)s::int,
         {_title("'Arrange the follow-up appointment after ' || src.hospital")}""")
     return _apply("discharge-appt", "discharge-appt", "discharge_appt", wanted,
@@ -195,7 +198,7 @@ def discharge_appointments(today: datetime.date, *, patient_id=None, actor=None)
 
 def discharge_summaries_to_get(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
     due = _business_days_sql("src.discharged_on", settings.CARE_DISCHARGE_CALL_BUSINESS_DAYS)
-    wanted = _discharged(f"""{_recorder()}, NULL::bigint, %(kind)s::varchar, 'get-summary:' || src.id, {due},
+    wanted = _discharged(f"""{_while_there('src.recorded_by_id')}, NULL::bigint, %(kind)s::varchar, 'get-summary:' || src.id, {due},
         {_title("'Get the discharge summary from ' || src.hospital")}""", "AND NOT src.summary_received")
     return _apply("get-summary", "get-summary", "get_summary", wanted, _holidays(today), patient_id=patient_id,
                   actor=actor)
@@ -216,7 +219,8 @@ def discharge_summaries_to_read(today: datetime.date, *, patient_id=None, actor=
 
 def pvp_reminders(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
     wanted = f"""
-        SELECT src.patient_id, src.pcn_id, src.created_by_id, NULL::bigint, %(kind)s::varchar, 'pvp-reminder:' || src.id,
+        SELECT src.patient_id, src.pcn_id, {_while_there('src.created_by_id')}, NULL::bigint, %(kind)s::varchar,
+               'pvp-reminder:' || src.id,
                GREATEST(src.visit_on - %(days)s::int, (src.created_at AT TIME ZONE %(tz)s)::date),
                {_title("'Pre-visit planning for the visit on ' || to_char(src.visit_on, 'YYYY-MM-DD')")}
         FROM care_plannedvisit src
@@ -231,9 +235,40 @@ def pvp_reminders(today: datetime.date, *, patient_id=None, actor=None) -> tuple
                    "items": codes, "n_items": len(codes)}, patient_id=patient_id, actor=actor)
 
 
+def transitions(today: datetime.date, *, patient_id=None, actor=None) -> tuple[int, int]:
+    """A child in a programme (an open enrolment, on a panel) grows up: at
+    CARE_TRANSITION_START_AGE a task to start planning the move to adult care, six months
+    before CARE_TRANSFER_AGE one to arrange it; both close at the transfer age, or when the
+    child leaves every programme of the PCN. One of each per patient and PCN, however many
+    programmes; due on the birthday, or on the day of the enrolment if that came later."""
+    start, transfer = settings.CARE_TRANSITION_START_AGE, settings.CARE_TRANSFER_AGE
+    wanted = f"""
+        SELECT src.patient_id, src.pcn_id, {_while_there('src.enrolled_by_id')}, NULL::bigint, %(kind)s::varchar,
+               'transition:' || step.name || ':' || src.patient_id || ':' || src.pcn_id,
+               GREATEST(step.due_on, (src.enrolled_at AT TIME ZONE %(tz)s)::date),
+               {_title("step.title")}
+        FROM (SELECT DISTINCT ON (e.patient_id, e.pcn_id) e.patient_id, e.pcn_id, e.enrolled_by_id, e.enrolled_at
+              FROM care_enrolment e WHERE e.discharged_at IS NULL
+              ORDER BY e.patient_id, e.pcn_id, e.enrolled_at, e.id) src
+        JOIN patients_patient p ON p.id = src.patient_id
+        CROSS JOIN LATERAL (VALUES
+            ('start', (p.date_of_birth + make_interval(years => %(start)s))::date,
+             'Start planning the move to adult care (turns ' || %(start)s || ')'),
+            ('transfer', (p.date_of_birth + make_interval(years => %(transfer)s, months => -6))::date,
+             'Arrange adult care before paediatric care ends on '
+             || to_char(p.date_of_birth + make_interval(years => %(transfer)s), 'YYYY-MM-DD'))
+        ) AS step (name, due_on, title)
+        WHERE GREATEST(step.due_on, (src.enrolled_at AT TIME ZONE %(tz)s)::date) <= %(today)s::date
+          AND %(today)s::date < (p.date_of_birth + make_interval(years => %(transfer)s))::date
+          {ON_A_PANEL} {{patient}}"""
+    return _apply("transition", "transition", "transition", wanted,
+                  {"today": today, "tz": settings.TIME_ZONE, "start": start, "transfer": transfer},
+                  patient_id=patient_id, actor=actor)
+
+
 HOSPITAL_RULES = [hospital_calls, discharge_calls, discharge_appointments, discharge_summaries_to_get,
                   discharge_summaries_to_read]
-RULES: list[Callable[[datetime.date], tuple[int, int]]] = [*HOSPITAL_RULES, pvp_reminders, chase_overdue]
+RULES: list[Callable[[datetime.date], tuple[int, int]]] = [*HOSPITAL_RULES, pvp_reminders, transitions, chase_overdue]
 
 
 def run_for_patient(rules, patient_id: int, *, actor=None, today=None) -> tuple[int, int]:

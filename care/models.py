@@ -250,7 +250,7 @@ class CarePlanVersion(models.Model):
 
 
 TASK_KINDS = ["call", "plan_review", "follow_up", "referral_chase", "hospital_call", "discharge_call",
-              "discharge_appt", "get_summary", "read_summary", "pvp_reminder", "mdt_action", "other"]
+              "discharge_appt", "get_summary", "read_summary", "pvp_reminder", "mdt_action", "transition", "other"]
 # The kinds a person gives a task they add by hand; the others are made by the rules (care.generator)
 # or by a step (an MDT action), which say whose they are.
 MANUAL_TASK_KINDS = ["call", "plan_review", "follow_up", "other"]
@@ -276,6 +276,8 @@ class Task(models.Model):
         READ_SUMMARY = "read_summary", "Read the discharge summary"
         PVP_REMINDER = "pvp_reminder", "Pre-visit planning reminder"
         MDT_ACTION = "mdt_action", "MDT meeting action"
+        # Growing up: from paediatric to adult care (care.generator.transitions).
+        TRANSITION = "transition", "Transition to adult care"
         OTHER = "other", "Other"
 
     patient = models.ForeignKey(

@@ -116,7 +116,15 @@ def enrol(patient, *, programme: Programme, reason: str, need_level, actor, pcn=
     create_task(pcn=pcn, patient=patient, title=f"First call after enrolment in {programme}", kind=Task.Kind.CALL,
                 due_on=timezone.localdate(now) + datetime.timedelta(days=FIRST_CALL_DAYS), assigned_to=user,
                 rule_key=f"care-enrol-call:{enrolment.pk}", actor=actor, allow_past=True)
+    _transitions(patient, actor, now)
     return enrolment
+
+
+def _transitions(patient, actor, now) -> None:
+    # A child's move to adult care shows at once on enrolment, and closes with the last programme.
+    from care import generator  # not at the top: the generator's chase rule imports this module
+
+    generator.run_for_patient([generator.transitions], patient.pk, actor=actor, today=timezone.localdate(now))
 
 
 @transaction.atomic
@@ -135,6 +143,7 @@ def discharge(enrolment: Enrolment, *, reason: str, actor, now=None) -> Enrolmen
         done_at=now, done_by=_user(actor))
     audit.record(action="update", obj=enrolment, actor=actor, summary=f"Discharged from {enrolment.programme}",
                  reason=reason)
+    _transitions(enrolment.patient, actor, now)
     return enrolment
 
 
