@@ -58,11 +58,11 @@ GENERATOR = "care.tasks.make_due_tasks"
 def add_business_days(start: datetime.date, n: int) -> datetime.date:
     """The n-th business day after `start` (Monday to Friday, not a statutory holiday of
     ATTACH_HOLIDAYS); `start` itself for n = 0."""
-    near = holidays.around(start)
+    near = set(holidays.around(start))
     day = start
     while n > 0:
         day += datetime.timedelta(days=1)
-        if holidays.is_business_day(day, near):
+        if day.weekday() < 5 and day not in near:
             n -= 1
     return day
 
@@ -244,22 +244,22 @@ def transitions(today: datetime.date, *, patient_id=None, actor=None) -> tuple[i
     start, transfer = settings.CARE_TRANSITION_START_AGE, settings.CARE_TRANSFER_AGE
     wanted = f"""
         SELECT src.patient_id, src.pcn_id, {_while_there('src.enrolled_by_id')}, NULL::bigint, %(kind)s::varchar,
-               'transition:' || step.name || ':' || src.patient_id || ':' || src.pcn_id,
-               GREATEST(step.due_on, (src.enrolled_at AT TIME ZONE %(tz)s)::date),
+               'transition:' || step.name || ':' || src.patient_id || ':' || src.pcn_id, step.due_on,
                {_title("step.title")}
         FROM (SELECT DISTINCT ON (e.patient_id, e.pcn_id) e.patient_id, e.pcn_id, e.enrolled_by_id, e.enrolled_at
               FROM care_enrolment e WHERE e.discharged_at IS NULL
               ORDER BY e.patient_id, e.pcn_id, e.enrolled_at, e.id) src
         JOIN patients_patient p ON p.id = src.patient_id
+        CROSS JOIN LATERAL (SELECT (p.date_of_birth + make_interval(years => %(transfer)s))::date AS paediatric_until,
+                                   (src.enrolled_at AT TIME ZONE %(tz)s)::date AS enrolled_on) ends
         CROSS JOIN LATERAL (VALUES
-            ('start', (p.date_of_birth + make_interval(years => %(start)s))::date,
+            ('start', GREATEST((p.date_of_birth + make_interval(years => %(start)s))::date, ends.enrolled_on),
              'Start planning the move to adult care (turns ' || %(start)s || ')'),
-            ('transfer', (p.date_of_birth + make_interval(years => %(transfer)s, months => -6))::date,
-             'Arrange adult care before paediatric care ends on '
-             || to_char(p.date_of_birth + make_interval(years => %(transfer)s), 'YYYY-MM-DD'))
+            ('transfer', GREATEST((p.date_of_birth + make_interval(years => %(transfer)s, months => -6))::date,
+                                  ends.enrolled_on),
+             'Arrange adult care before paediatric care ends on ' || to_char(ends.paediatric_until, 'YYYY-MM-DD'))
         ) AS step (name, due_on, title)
-        WHERE GREATEST(step.due_on, (src.enrolled_at AT TIME ZONE %(tz)s)::date) <= %(today)s::date
-          AND %(today)s::date < (p.date_of_birth + make_interval(years => %(transfer)s))::date
+        WHERE step.due_on <= %(today)s::date AND %(today)s::date < ends.paediatric_until
           {ON_A_PANEL} {{patient}}"""
     return _apply("transition", "transition", "transition", wanted,
                   {"today": today, "tz": settings.TIME_ZONE, "start": start, "transfer": transfer},

@@ -29,7 +29,3 @@ def around(day: datetime.date) -> list[datetime.date]:
     """The statutory holidays of the year before `day`'s to the year after: every one a
     business-day rule counting from a date near `day` can meet."""
     return [d for year in range(day.year - 1, day.year + 2) for d in _of_year(settings.ATTACH_HOLIDAYS, year)]
-
-
-def is_business_day(day: datetime.date, holidays_near: list[datetime.date] | None = None) -> bool:
-    return day.weekday() < 5 and day not in (around(day) if holidays_near is None else holidays_near)

@@ -87,16 +87,17 @@ class PanelViewSet(viewsets.ReadOnlyModelViewSet):
         # panel (or filter), or a 404 outside its scope, which panel_to_read tells apart.
         if not str(pk).isdigit():
             raise Http404("No such provider in your scope.")
+        provider_id = int(pk)
         filters = _entry_filters(request)
-        scope = access.panel_reader_sql(request.user, int(pk))
+        scope = access.panel_reader_sql(request.user, provider_id)
         event = audit.event_values(user=request.user, action="search" if filters.get("phn") else "view",
-                                   object_type=Provider._meta.label, object_id=str(int(pk)), actor=request.actor,
-                                   summary=f"API: panel of provider {int(pk)} read ({audit.COUNT} patients)")
+                                   object_type=Provider._meta.label, object_id=str(provider_id), actor=request.actor,
+                                   summary=f"API: panel of provider {provider_id} read ({audit.COUNT} patients)")
 
         def fetch(**walk):
-            rows, more = selectors.open_entries_page(int(pk), scope, **walk, **filters, audit_event=event)
+            rows, more = selectors.open_entries_page(provider_id, scope, **walk, **filters, audit_event=event)
             if not rows:
-                access.panel_to_read(request.user, pk)
+                access.panel_to_read(request.user, provider_id)
             return panel_entry_rows(rows), more
 
         page = self.paginator.paginate_keyset(request, fetch)
