@@ -37,6 +37,17 @@ def phone_digits(value: str) -> str:
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
+def phn_field(label) -> forms.CharField:
+    """A PHN box on the public forms: the same hint and messages wherever a household types one."""
+    return forms.CharField(
+        label=label, max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("10 digits starting with 9, on the back of your BC Services Card."),
+        error_messages={"required": _("Enter the Personal Health Number"),
+                        "max_length": _("Enter a Personal Health Number with 10 digits")},
+    )
+
+
 def translated(choices):
     """Vocabulary choices (kept plain in registries/ and priority, marked with gettext_noop)
     with their labels in the page's language."""
@@ -151,13 +162,7 @@ class MemberForm(forms.Form):
                         "max_length": _("Last name must be 100 characters or fewer")},
     )
     date_of_birth = DateOfBirthField(label=_("Date of birth"), widget=DatePartsWidget(attrs={"autocomplete": "off"}))
-    phn = forms.CharField(
-        label=_("Personal Health Number (PHN)"), max_length=14,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("10 digits starting with 9, on the back of your BC Services Card."),
-        error_messages={"required": _("Enter the Personal Health Number"),
-                        "max_length": _("Enter a Personal Health Number with 10 digits")},
-    )
+    phn = phn_field(_("Personal Health Number (PHN)"))
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", _("Prefer not to say"))] + translated(GENDERS), required=False,
         error_messages={"invalid_choice": _("Choose a gender from the list")},
@@ -394,13 +399,7 @@ class ReferenceCodeAgainForm(forms.Form):
     """The "already registered" path: whose reference code to send again (patients.already)."""
 
     messages_name_the_field = True
-    phn = forms.CharField(
-        label=_("Personal Health Number (PHN) of anyone in your household"), max_length=14,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("10 digits starting with 9, on the back of your BC Services Card."),
-        error_messages={"required": _("Enter the Personal Health Number"),
-                        "max_length": _("Enter a Personal Health Number with 10 digits")},
-    )
+    phn = phn_field(_("Personal Health Number (PHN) of anyone in your household"))
     date_of_birth = DateOfBirthField(label=_("Their date of birth"), widget=DatePartsWidget(attrs={"autocomplete": "off"}))
 
     clean_phn = MemberForm.clean_phn

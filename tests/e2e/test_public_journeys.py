@@ -150,6 +150,15 @@ def type_into(page, selector, text):
     page.keyboard.type(text)
 
 
+def type_in_turn(page, *texts):
+    """Type into the focused box, then each next one in tab order: a member's boxes follow one
+    another (first and last name, the three date boxes, the PHN), as the date's three do."""
+    for i, text in enumerate(texts):
+        if i:
+            page.keyboard.press("Tab")
+        page.keyboard.type(text)
+
+
 def test_registration_and_the_status_look_up_with_the_keyboard_alone(live_server, page):
     page.goto(f"{live_server.url}/register/")
     # The first Tab reaches the skip link, which takes the focus past the header.
@@ -159,31 +168,12 @@ def test_registration_and_the_status_look_up_with_the_keyboard_alone(live_server
     assert page.url.endswith("#content")
 
     phn = next_phn()
-    type_into(page, "#id_members-0-first_name", "Lena")
-    page.keyboard.press("Tab")
-    page.keyboard.type("Okafor")
-    page.keyboard.press("Tab")  # the three date boxes follow one another
-    page.keyboard.type("7")
-    page.keyboard.press("Tab")
-    page.keyboard.type("11")
-    page.keyboard.press("Tab")
-    page.keyboard.type("1979")
-    page.keyboard.press("Tab")
-    page.keyboard.type(phn)
+    tab_to(page, "#id_members-0-first_name")
+    type_in_turn(page, "Lena", "Okafor", "7", "11", "1979", phn)
     tab_to(page, "button[name=add_member]")
     page.keyboard.press("Enter")
     expect(page.locator("#id_members-1-first_name")).to_be_focused()
-    page.keyboard.type("Ada")
-    page.keyboard.press("Tab")
-    page.keyboard.type("Okafor")
-    page.keyboard.press("Tab")
-    page.keyboard.type("1")
-    page.keyboard.press("Tab")
-    page.keyboard.type("6")
-    page.keyboard.press("Tab")
-    page.keyboard.type("2024")
-    page.keyboard.press("Tab")
-    page.keyboard.type(next_phn())
+    type_in_turn(page, "Ada", "Okafor", "1", "6", "2024", next_phn())
     expect(page.locator("#id_members-0-first_name")).to_have_value("Lena")
 
     type_into(page, "#id_phone", "250-555-0199")
@@ -220,11 +210,7 @@ def test_registration_and_the_status_look_up_with_the_keyboard_alone(live_server
     page.keyboard.press("Enter")
     expect(page.locator("#id_date_of_birth")).to_be_focused()
     expect(page.locator("#id_reference_code")).to_have_value(code)  # what was typed is kept
-    page.keyboard.type("1")
-    page.keyboard.press("Tab")
-    page.keyboard.type("6")
-    page.keyboard.press("Tab")
-    page.keyboard.type("2024")
+    type_in_turn(page, "1", "6", "2024")
     page.keyboard.press("Enter")
     expect(page.locator("#status-answer")).to_contain_text("You are on the waitlist.")
     assert_accessible(page)
